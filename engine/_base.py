@@ -1,0 +1,154 @@
+"""Shared base of the Engine facade: sessions, clock, forms, and the one transaction helper.
+
+Every public Engine method opens exactly one unit of work through ``_tx``; inner modules
+take the session first and never commit, so state, inbox, timers and audit change together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+import forms
+from engine import audit, instances
+from engine.audit import AuditType
+from engine.config import EngineConfig
+from engine.db import make_sessionmaker
+from engine.errors import (
+    ConcurrentUpdate,
+    InvalidInput,
+    InvalidSubmission,
+    NotAuthorized,
+    ScriptFailed,
+)
+from engine.records import Actor, InstanceStatus
+from engine.scripting import make_script_engine
+
+Clock = Callable[[], datetime]
+MAX_START_DATA = 256 * 1024
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class EngineBase:
+    """Sessions, clock, forms and the transaction helper shared by the facade's parts."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, forms_dir: Path | None = None,
+                 clock: Clock = utc_now, script_timeout: float = 2.0) -> None:
+        self._sessions = sessions
+        self._forms_dir = forms_dir
+        self._clock = clock
+        self._script_engine = make_script_engine(script_timeout)
+
+    @classmethod
+    def from_config(cls, config: EngineConfig, *, clock: Clock = utc_now) -> Any:
+        if config.database_url.startswith("sqlite:///"):
+            Path(config.database_url[len("sqlite:///"):]).parent.mkdir(
+                parents=True, exist_ok=True)
+        return cls(make_sessionmaker(config.database_url), forms_dir=config.forms_dir,
+                   clock=clock, script_timeout=config.script_timeout)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """One unit of work; a lost optimistic race becomes ConcurrentUpdate."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(
+                "someone else changed this instance at the same time; reload and try again"
+            ) from exc
+
+    def _commit_then_raise(self, work: Callable[[Session], Exception | None]) -> None:
+        """Run ``work`` in its own transaction and raise what it returns after commit."""
+        with self._tx() as session:
+            error = work(session)
+        if error is not None:
+            raise error
+
+    def _form_exists(self, key: str) -> bool:
+        try:
+            forms.load(key, forms_dir=self._forms_dir)
+        except (forms.FormNotFound, forms.FormSchemaInvalid):
+            return False
+        return True
+
+    def _validate(self, form_key: str | None, data: Mapping[str, object]
+                  ) -> tuple[dict[str, Any], str | None]:
+        """Validate submitted data against a form; return clean data and form version."""
+        if form_key is None:
+            return _plain_object(data), None
+        spec = forms.load(form_key, forms_dir=self._forms_dir)
+        try:
+            return forms.validate(spec, data), spec.version
+        except forms.FormErrors as exc:
+            raise InvalidSubmission(exc.errors, errors_zh=exc.errors_zh) from exc
+
+    def _audit_if_finished(self, session: Session, row: Any, actor: Actor) -> None:
+        if row.status == InstanceStatus.COMPLETED.value:
+            audit.record(session, AuditType.INSTANCE_COMPLETED, actor=actor.username,
+                         at=self.now(), instance_id=row.id)
+
+    def _record_failure(self, instance_id: int, error: ScriptFailed, *, actor: Actor,
+                        retry: Mapping[str, Any]) -> None:
+        """Second short transaction after a rollback: mark the instance in error."""
+        now = self.now()
+        error.instance_id = instance_id
+        with self._tx() as session:
+            row = instances.get(session, instance_id, lock=True)
+            row.status = InstanceStatus.ERROR.value
+            row.incident = {"bpmn_id": error.bpmn_id, "line": error.line,
+                            "message": error.detail, "at": now.isoformat(),
+                            "retry": dict(retry)}
+            audit.record(session, AuditType.INSTANCE_FAILED, actor=actor.username, at=now,
+                         instance_id=instance_id, bpmn_id=error.bpmn_id,
+                         payload={"line": error.line, "message": error.detail})
+
+
+def _plain_object(data: Mapping[str, object]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidInput("data must be a JSON object")
+    try:
+        text = json.dumps(dict(data))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"data is not plain JSON: {exc}") from exc
+    if len(text) > MAX_START_DATA:
+        raise InvalidInput(f"data is larger than {MAX_START_DATA} bytes")
+    return dict(json.loads(text))
+
+
+def data_digest(data: Mapping[str, Any]) -> str:
+    """Hash of exactly the data an approver submitted (canonical JSON)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def task_uuid(task_id: UUID | str) -> UUID:
+    try:
+        return task_id if isinstance(task_id, UUID) else UUID(str(task_id))
+    except ValueError as exc:
+        raise InvalidInput(f"{task_id!r} is not a task id") from exc
+
+
+def require_staff(actor: Actor) -> None:
+    if actor.is_auditor:
+        raise NotAuthorized("auditors have read-only access")

@@ -1,0 +1,109 @@
+"""Engine methods for deploying and reading BPMN/DMN definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine import definitions, deployment, identity
+from engine._base import EngineBase
+from engine.errors import DefinitionInvalid, InvalidInput, NotFound
+from engine.models import Definition, ProcessVersion
+from engine.records import Actor, DefinitionInfo, ProcessInfo
+
+DEFINITION_SUFFIXES = (".bpmn", ".dmn")
+
+
+class DefinitionsAPI(EngineBase):
+    def deploy(self, files: Mapping[str, bytes], *, actor: Actor, comment: str = ""
+               ) -> list[DefinitionInfo]:
+        """Deploy BPMN/DMN files atomically; unchanged files create no new version.
+
+        Args:
+            files: file name -> raw bytes (any encoding the XML declares).
+        Returns:
+            One record per process or decision in the files (``created`` tells new ones).
+        Raises:
+            DefinitionInvalid: the first problem, naming file, line and element;
+                ``.problems`` lists all of them. Nothing is deployed then.
+            NotAuthorized: the actor is not an admin.
+        """
+        identity.require_admin(actor)
+        if not files:
+            raise InvalidInput("no files to deploy")
+        with self._tx() as session:
+            return deployment.deploy(
+                session, files, actor=actor, now=self.now(), comment=comment,
+                groups=frozenset(identity.group_names(session)),
+                form_exists=self._form_exists)
+
+    def deploy_directory(self, path: Path, *, actor: Actor, comment: str = ""
+                         ) -> list[DefinitionInfo]:
+        """Deploy every .bpmn and .dmn file directly in ``path`` (or one file)."""
+        files = _read_files(path)
+        return self.deploy(files, actor=actor, comment=comment)
+
+    def validate_files(self, files: Mapping[str, bytes]) -> list[DefinitionInvalid]:
+        """Every problem the deploy would report, without deploying."""
+        with self._tx() as session:
+            return deployment.validate(
+                session, files, groups=frozenset(identity.group_names(session)),
+                form_exists=self._form_exists)
+
+    def list_definitions(self, *, actor: Actor) -> list[DefinitionInfo]:
+        """Every version of every definition, oldest first."""
+        with self._tx() as session:
+            return deployment.list_all(session)
+
+    def get_definition_source(self, def_id: str, version: int | None = None, *,
+                              kind: str = "bpmn", actor: Actor) -> bytes:
+        """The exact bytes deployed as a version of a process or decision."""
+        with self._tx() as session:
+            query = select(Definition).where(Definition.kind == kind,
+                                             Definition.def_id == def_id)
+            if version is not None:
+                query = query.where(Definition.version == version)
+            row = session.scalars(query.order_by(Definition.version.desc()).limit(1)).first()
+            if row is None:
+                raise NotFound(f"no {kind} definition {def_id!r}")
+            return row.source
+
+    def list_startable(self, actor: Actor) -> list[ProcessInfo]:
+        """Live versions of the processes this actor may start (by start-event lane)."""
+        if actor.is_auditor:
+            return []
+        with self._tx() as session:
+            rows = session.scalars(select(ProcessVersion).order_by(
+                ProcessVersion.process_id, ProcessVersion.version.desc()))
+            latest: dict[str, ProcessVersion] = {}
+            for row in rows:
+                latest.setdefault(row.process_id, row)
+            return [_process_info(r) for r in latest.values() if may_start(actor, r)]
+
+
+def may_start(actor: Actor, row: ProcessVersion) -> bool:
+    if actor.is_auditor:
+        return False
+    return actor.is_admin or not row.start_groups or bool(set(row.start_groups) & actor.groups)
+
+
+def _process_info(row: ProcessVersion) -> ProcessInfo:
+    return ProcessInfo(process_id=row.process_id, version=row.version, name=row.name,
+                       name_en=row.name_en, description=row.description,
+                       description_en=row.description_en,
+                       start_groups=tuple(row.start_groups),
+                       start_form_key=row.start_form_key)
+
+
+def _read_files(path: Path) -> dict[str, bytes]:
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    if not path.is_dir():
+        raise InvalidInput(f"{path} is neither a file nor a folder")
+    files = {p.name: p.read_bytes() for p in sorted(path.iterdir())
+             if p.suffix in DEFINITION_SUFFIXES and p.is_file()}
+    if not files:
+        raise InvalidInput(f"no .bpmn or .dmn files in {path}")
+    return files

@@ -1,0 +1,116 @@
+"""Engine work that is not a person's click: firing due timers and retrying failures."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from engine import audit, identity, instances, runtime, timers
+from engine._base import EngineBase
+from engine.audit import AuditType
+from engine.errors import InstanceNotRunnable, ScriptFailed
+from engine.models import HumanTask
+from engine.records import SYSTEM, Actor, InstanceInfo, InstanceStatus, TaskState, TimerInfo
+
+logger = logging.getLogger(__name__)
+
+
+class JobsAPI(EngineBase):
+    def fire_due_timers(self, *, limit: int = 100) -> int:
+        """Fire timers that are due, each instance in its own transaction.
+
+        Returns:
+            How many instances had timers fired. One failing instance is put in
+            ``error`` and does not stop the others.
+        """
+        now = self.now()
+        with self._tx() as session:
+            due = timers.due_instance_ids(session, now, limit=limit)
+        fired = 0
+        for instance_id in due:
+            try:
+                fired += self._fire_instance(instance_id)
+            except ScriptFailed as exc:
+                self._record_failure(instance_id, exc, actor=SYSTEM,
+                                     retry={"kind": "timers"})
+            except Exception:  # the one allowed catch-all: log, record, go on
+                logger.exception("timer of instance %s failed", instance_id)
+        return fired
+
+    def _fire_instance(self, instance_id: int) -> int:
+        now = self.now()
+        with self._tx() as session:
+            row = instances.get(session, instance_id, lock=True)
+            due = timers.due_rows(session, instance_id, now)
+            if row.status != InstanceStatus.RUNNING.value or not due:
+                return 0
+            _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+            runtime.fire_timers(workflow)
+            for timer in due:
+                audit.record(session, AuditType.TIMER_FIRED, actor=SYSTEM.username, at=now,
+                             instance_id=instance_id, task_id=timer.task_id,
+                             bpmn_id=timer.bpmn_id, payload={"due_at": timer.due_at,
+                                                             "kind": timer.kind})
+            instances.save(session, row, workflow, actor=SYSTEM, now=now)
+            self._audit_if_finished(session, row, SYSTEM)
+            return 1
+
+    def retry_instance(self, instance_id: int, *, actor: Actor) -> InstanceInfo:
+        """Run an errored instance again from its last good state (after a fix). Admin only.
+
+        A failed task completion is replayed with the data that was submitted.
+        Raises:
+            InstanceNotRunnable: the instance is not in error.
+            ScriptFailed: it failed again (the incident is updated).
+        """
+        identity.require_admin(actor)
+        now = self.now()
+        retry: dict[str, Any] = {}
+        try:
+            with self._tx() as session:
+                row = instances.get(session, instance_id, lock=True)
+                if row.status != InstanceStatus.ERROR.value or not row.incident:
+                    raise InstanceNotRunnable(f"instance {instance_id} is not in error")
+                retry = dict(row.incident.get("retry") or {"kind": "advance"})
+                _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+                self._replay(workflow, retry)
+                row.status, row.incident = InstanceStatus.RUNNING.value, None
+                audit.record(session, AuditType.INSTANCE_RETRIED, actor=actor.username,
+                             at=now, instance_id=row.id, payload={"replayed": retry})
+                if retry.get("kind") == "complete":
+                    _close_replayed(session, retry, now)
+                instances.save(session, row, workflow, actor=actor, now=now)
+                self._audit_if_finished(session, row, actor)
+                return instances.to_info(session, row, runtime.data_of(workflow))
+        except ScriptFailed as exc:
+            self._record_failure(instance_id, exc, actor=actor, retry=retry)
+            raise
+
+    def _replay(self, workflow: Any, retry: dict[str, Any]) -> None:
+        kind = retry.get("kind")
+        if kind == "complete":
+            runtime.complete(workflow, UUID(retry["task_id"]), retry.get("data") or {})
+        elif kind == "timers":
+            runtime.fire_timers(workflow)
+        else:
+            runtime.advance(workflow)
+
+    def list_timers(self, *, instance_id: int | None = None) -> list[TimerInfo]:
+        with self._tx() as session:
+            return timers.list_timers(session, instance_id)
+
+
+def _close_replayed(session: Session, retry: dict[str, Any], now: Any) -> None:
+    task = session.get(HumanTask, retry["task_id"])
+    if task is not None:
+        task.state = TaskState.COMPLETED.value
+        task.completed_by = retry.get("actor")
+        task.assignee = task.assignee or retry.get("actor")
+        task.completed_at = now
+        audit.record(session, AuditType.TASK_COMPLETED, actor=str(retry.get("actor")),
+                     at=now, instance_id=task.instance_id, task_id=task.id,
+                     bpmn_id=task.bpmn_id, payload={"data": retry.get("data") or {},
+                                                    "replayed": True})

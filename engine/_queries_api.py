@@ -1,0 +1,164 @@
+"""Read-only engine queries; every one checks what the actor may see."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.util.task import TaskState as SpiffState
+
+from engine import audit, identity, instances, runtime, worklist
+from engine._base import EngineBase, task_uuid
+from engine.errors import NotAuthorized, NotFound
+from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.records import (
+    Actor,
+    AuditEntry,
+    DiagramInfo,
+    InstanceInfo,
+    InstanceStatus,
+    TaskDetail,
+    TaskInfo,
+    TaskState,
+)
+from engine.values import plain
+
+_TEMPLATES = SandboxedEnvironment(autoescape=False)
+
+
+class QueriesAPI(EngineBase):
+    def inbox(self, actor: Actor, *, scope: str = "all", process_id: str | None = None,
+              state: TaskState = TaskState.READY, overdue_only: bool = False,
+              sort: str = "due_at", limit: int = 50, offset: int = 0) -> list[TaskInfo]:
+        """Tasks for the actor: ``mine`` (assigned), ``group`` (unclaimed), or ``all``."""
+        with self._tx() as session:
+            return worklist.inbox(session, actor, scope=scope, process_id=process_id,
+                                  state=state.value, sort=sort, limit=limit, offset=offset,
+                                  overdue_before=self.now() if overdue_only else None)
+
+    def inbox_counts(self, actor: Actor) -> dict[str, int]:
+        with self._tx() as session:
+            return worklist.counts(session, actor)
+
+    def get_task(self, task_id: UUID | str, *, actor: Actor) -> TaskDetail:
+        """The task with its current data, instructions and the instance's decisions."""
+        uuid = task_uuid(task_id)
+        with self._tx() as session:
+            row = session.get(HumanTask, str(uuid))
+            if row is None or not identity.can_view_task(actor, row):
+                raise NotFound(f"no task {uuid}")
+            instance = instances.get(session, row.instance_id)
+            _loaded, workflow = instances.open_workflow(session, instance,
+                                                        self._script_engine)
+            spiff = runtime.find_task(workflow, uuid)
+            data = dict(spiff.data) if spiff is not None else runtime.data_of(workflow)
+            data.pop("data_objects", None)
+            extensions = getattr(spiff.task_spec, "extensions", {}) if spiff else {}
+            props = extensions.get("properties", {})
+            return TaskDetail(
+                task=_task_info(session, row, instance),
+                data=plain(data),
+                instructions=_render(extensions.get("instructionsForEndUser") or "", data),
+                instructions_en=_render(props.get("instructions_en") or "", data) or None,
+                instance_version=instance.row_version,
+                history=tuple(audit.list_events(session, instance_id=instance.id,
+                                                event_types=["task_completed"])))
+
+    def get_instance(self, instance_id: int, *, actor: Actor) -> InstanceInfo:
+        with self._tx() as session:
+            row = self._visible_instance(session, instance_id, actor)
+            _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+            return instances.to_info(session, row, runtime.data_of(workflow))
+
+    def list_instances(self, *, actor: Actor, process_id: str | None = None,
+                       status: InstanceStatus | None = None, started_by: str | None = None,
+                       limit: int = 50, offset: int = 0) -> list[InstanceInfo]:
+        """Instances newest first; staff see only the ones they started."""
+        if not (actor.is_admin or actor.is_auditor):
+            if started_by not in (None, actor.username):
+                raise NotAuthorized("staff may list only their own requests")
+            started_by = actor.username
+        query = select(ProcessInstance).order_by(ProcessInstance.id.desc())
+        if process_id:
+            query = query.where(ProcessInstance.process_id == process_id)
+        if status is not None:
+            query = query.where(ProcessInstance.status == status.value)
+        if started_by:
+            query = query.where(ProcessInstance.started_by == started_by)
+        with self._tx() as session:
+            rows = session.scalars(query.limit(max(1, min(limit, 500))).offset(offset))
+            return [instances.to_info(session, r) for r in rows]
+
+    def history(self, instance_id: int, *, actor: Actor) -> list[AuditEntry]:
+        """The audit events of one instance, oldest first."""
+        with self._tx() as session:
+            self._visible_instance(session, instance_id, actor)
+            return audit.list_events(session, instance_id=instance_id)
+
+    def audit_log(self, *, actor: Actor, instance_id: int | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        """The whole trail (or one instance's) for admins and auditors."""
+        identity.require_reader(actor)
+        with self._tx() as session:
+            return audit.list_events(session, instance_id=instance_id, limit=limit)
+
+    def instance_diagram(self, instance_id: int, *, actor: Actor) -> DiagramInfo:
+        """The BPMN an instance runs and which elements are done, active, waiting, failed."""
+        with self._tx() as session:
+            row = self._visible_instance(session, instance_id, actor)
+            loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+            states = _element_states(workflow)
+            errored = (row.incident or {}).get("bpmn_id")
+            return DiagramInfo(
+                instance_id=row.id, process_id=row.process_id, bpmn_xml=loaded.bpmn_xml,
+                completed=tuple(sorted(states["completed"])),
+                active=tuple(sorted(states["active"])),
+                waiting=tuple(sorted(states["waiting"])),
+                errored=(errored,) if errored else ())
+
+    def _visible_instance(self, session: Session, instance_id: int, actor: Actor
+                          ) -> ProcessInstance:
+        row = instances.get(session, instance_id)
+        if actor.is_admin or actor.is_auditor or row.started_by == actor.username:
+            return row
+        involved = session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id,
+            or_(HumanTask.assignee == actor.username, HumanTask.completed_by == actor.username,
+                HumanTask.lane.in_(sorted(actor.groups)))).limit(1))
+        if involved is None:
+            raise NotFound(f"no instance {instance_id}")
+        return row
+
+
+def _task_info(session: Session, row: HumanTask, instance: ProcessInstance) -> TaskInfo:
+    version = session.get(ProcessVersion, instance.process_version_id)
+    return worklist.to_info(row, version, instance.business_key)
+
+
+def _render(text: str, data: dict[str, Any]) -> str:
+    """Fill ``{{ var }}`` placeholders from instance data in Jinja's sandbox."""
+    if "{" not in text:
+        return text
+    try:
+        return _TEMPLATES.from_string(text).render(**data)
+    except TemplateError:
+        return text
+
+
+def _element_states(workflow: Any) -> dict[str, set[str]]:
+    states: dict[str, set[str]] = {"completed": set(), "active": set(), "waiting": set()}
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == SpiffState.COMPLETED:
+            states["completed"].add(bpmn_id)
+        elif task.state in (SpiffState.READY, SpiffState.STARTED):
+            states["active"].add(bpmn_id)
+        elif task.state == SpiffState.WAITING:
+            states["waiting"].add(bpmn_id)
+    return states

@@ -1,0 +1,219 @@
+"""The ``signoff`` command line: the engine's contract for operators, scripts and tests.
+
+Runs without Flask. ``web/cli.py`` adds ``serve`` on top of ``build_parser``. User errors
+print one clear line on stderr and exit non-zero; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import demo
+from engine.config import EngineConfig
+from engine.core import Engine
+from engine.errors import EngineError, InvalidInput, InvalidSubmission
+from engine.records import SYSTEM, Actor, Role
+from engine.values import plain
+
+Handler = Callable[[Engine, argparse.Namespace], Any]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signoff", description="Signoff workflow engine")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.subcommands = sub  # type: ignore[attr-defined]
+    _add(sub, "init", _init, "create or upgrade the database",
+         ("--demo", dict(action="store_true", help="create demo users and deploy workflows/")))
+    _add(sub, "deploy", _deploy, "deploy BPMN/DMN files or folders",
+         ("paths", dict(nargs="+", type=Path)), ("--comment", dict(default="")),
+         ("--as", dict(dest="user", default=None)))
+    _add(sub, "definitions", _definitions, "list deployed definitions", _JSON)
+    _add(sub, "start", _start, "start a process instance", ("process_id", {}), _AS,
+         ("--data", dict(default="{}")), ("--business-key", dict(default=None)),
+         ("--version", dict(type=int, default=None)), _JSON)
+    _add(sub, "tasks", _tasks, "list a user's tasks", _AS,
+         ("--scope", dict(default="all", choices=["mine", "group", "all"])), _JSON)
+    _add(sub, "claim", _claim, "claim a task", ("task_id", {}), _AS, _JSON)
+    _add(sub, "complete", _complete, "complete a task with data", ("task_id", {}), _AS,
+         ("--data", dict(default="{}")), _JSON)
+    _add(sub, "instance", _instance, "show an instance", ("instance_id", dict(type=int)),
+         ("--as", dict(dest="user", default=None)), _JSON)
+    _add(sub, "audit", _audit, "show the audit trail", ("--instance", dict(type=int)),
+         ("--as", dict(dest="user", default=None)), _JSON)
+    _add(sub, "fire-timers", _fire, "fire due timers once")
+    _add(sub, "retry", _retry, "retry an errored instance", ("instance_id", dict(type=int)),
+         ("--as", dict(dest="user", default=None)), _JSON)
+    _add(sub, "cancel", _cancel, "cancel an instance", ("instance_id", dict(type=int)),
+         ("--reason", dict(required=True)), ("--as", dict(dest="user", default=None)), _JSON)
+    users = sub.add_parser("users", help="manage users").add_subparsers(
+        dest="users_command", required=True, metavar="ACTION")
+    _add(users, "add", _user_add, "add a user", ("username", {}),
+         ("--group", dict(action="append", default=[], dest="groups")),
+         ("--role", dict(default="staff", choices=[r.value for r in Role])),
+         ("--password", dict(default=None)), ("--name", dict(default="")),
+         ("--language", dict(default="zh", choices=["zh", "en"])))
+    _add(users, "list", _user_list, "list users", _JSON)
+    return parser
+
+
+_AS = ("--as", dict(dest="user", required=True, help="act as this user"))
+_JSON = ("--json", dict(action="store_true", help="print JSON"))
+
+
+def _add(sub: Any, name: str, handler: Handler, help_text: str,
+         *arguments: tuple[str, dict[str, Any]]) -> None:
+    command = sub.add_parser(name, help=help_text)
+    for flag, options in arguments:
+        command.add_argument(flag, **options)
+    command.set_defaults(handler=handler)
+
+
+def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        engine = engine or Engine.from_config(EngineConfig.from_env())
+        result = args.handler(engine, args)
+    except InvalidSubmission as exc:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                print(f"error: {field or 'form'}: {message}", file=sys.stderr)
+        return 1
+    except EngineError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _print(result, getattr(args, "json", False))
+    return 0
+
+
+def _print(result: Any, as_json: bool) -> None:
+    if result is None:
+        return
+    if as_json:
+        print(json.dumps(plain(_data(result)), ensure_ascii=False, indent=2))
+    elif isinstance(result, str):
+        print(result)
+    else:
+        for item in result if isinstance(result, list) else [result]:
+            print(_line(item))
+
+
+def _data(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_data(v) for v in value]
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+
+
+def _line(item: Any) -> str:
+    data = plain(_data(item))
+    if not isinstance(data, dict):
+        return str(data)
+    keys = [k for k in ("id", "kind", "def_id", "version", "process_id", "bpmn_id", "title",
+                        "status", "lane", "assignee", "event_type", "actor", "at",
+                        "username", "role", "groups", "created") if k in data]
+    return "  ".join(f"{k}={data[k]}" for k in keys)
+
+
+def _actor(engine: Engine, args: argparse.Namespace) -> Actor:
+    return engine.get_actor(args.user) if args.user else SYSTEM
+
+
+def _load_json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--data is not valid JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(value, dict):
+        raise InvalidInput("--data must be a JSON object")
+    return value
+
+
+def _init(engine: Engine, args: argparse.Namespace) -> str:
+    engine.upgrade_schema()
+    demo.ensure_groups(engine)
+    if not args.demo:
+        return "database ready"
+    created = demo.ensure_users(engine)
+    config = EngineConfig.from_env()
+    deployed = engine.deploy_directory(config.workflows_dir, actor=SYSTEM,
+                                       comment="shipped workflows")
+    new = sum(1 for d in deployed if d.created)
+    lines = [f"database ready; {new} definition(s) deployed"]
+    if created:
+        lines.append(f"demo users created ({', '.join(created)}); password: "
+                     f"{demo.DEMO_PASSWORD}")
+    return "\n".join(lines)
+
+
+def _deploy(engine: Engine, args: argparse.Namespace) -> list[Any]:
+    files: dict[str, bytes] = {}
+    for path in args.paths:
+        if path.is_dir():
+            files.update({p.name: p.read_bytes() for p in sorted(path.iterdir())
+                          if p.suffix in (".bpmn", ".dmn")})
+        else:
+            files[path.name] = path.read_bytes()
+    return engine.deploy(files, actor=_actor(engine, args), comment=args.comment)
+
+
+def _definitions(engine: Engine, args: argparse.Namespace) -> list[Any]:
+    return engine.list_definitions(actor=SYSTEM)
+
+
+def _start(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.start_instance(args.process_id, _load_json(args.data),
+                                 actor=_actor(engine, args), business_key=args.business_key,
+                                 version=args.version)
+
+
+def _tasks(engine: Engine, args: argparse.Namespace) -> list[Any]:
+    return engine.inbox(_actor(engine, args), scope=args.scope, limit=500)
+
+
+def _claim(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.claim_task(args.task_id, actor=_actor(engine, args))
+
+
+def _complete(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.complete_task(args.task_id, _load_json(args.data),
+                                actor=_actor(engine, args))
+
+
+def _instance(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.get_instance(args.instance_id, actor=_actor(engine, args))
+
+
+def _audit(engine: Engine, args: argparse.Namespace) -> list[Any]:
+    return engine.audit_log(actor=_actor(engine, args), instance_id=args.instance)
+
+
+def _fire(engine: Engine, args: argparse.Namespace) -> str:
+    return f"{engine.fire_due_timers()} instance(s) had timers fired"
+
+
+def _retry(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.retry_instance(args.instance_id, actor=_actor(engine, args))
+
+
+def _cancel(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.cancel_instance(args.instance_id, reason=args.reason,
+                                  actor=_actor(engine, args))
+
+
+def _user_add(engine: Engine, args: argparse.Namespace) -> Any:
+    password = args.password or demo.DEMO_PASSWORD
+    return engine.add_user(args.username, password=password, groups=args.groups,
+                           role=Role(args.role), display_name=args.name,
+                           language=args.language, actor=SYSTEM)
+
+
+def _user_list(engine: Engine, args: argparse.Namespace) -> list[Any]:
+    return engine.list_users(actor=SYSTEM)

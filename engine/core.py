@@ -1,0 +1,22 @@
+"""The Engine facade: the whole public API, one transaction per public method.
+
+The methods live in small topic modules (identity, definitions, runtime, jobs, queries);
+this class only puts them together. ``engine/_base.py`` holds the transaction helper.
+"""
+
+from __future__ import annotations
+
+from engine._definitions_api import DefinitionsAPI
+from engine._identity_api import IdentityAPI
+from engine._jobs_api import JobsAPI
+from engine._queries_api import QueriesAPI
+from engine._runtime_api import RuntimeAPI
+from engine.schema import upgrade
+
+
+class Engine(IdentityAPI, DefinitionsAPI, RuntimeAPI, JobsAPI, QueriesAPI):
+    """Deploy definitions, run instances, serve inboxes, and record everything."""
+
+    def upgrade_schema(self) -> None:
+        """Create or migrate the database schema to the newest revision (idempotent)."""
+        upgrade(self.sessions)

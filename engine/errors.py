@@ -1,0 +1,137 @@
+"""Errors the engine raises to its callers.
+
+Each class carries a stable ``code`` and structured fields so that the CLI, the web
+layer and tests can react to the kind of failure without parsing messages. No HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+
+class EngineError(Exception):
+    """Base class of every error the engine reports on purpose."""
+
+    code: ClassVar[str] = "engine_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class NotFound(EngineError):
+    """The named definition, instance, task or user does not exist (or is hidden)."""
+
+    code = "not_found"
+
+
+class NotAuthorized(EngineError):
+    """The actor may not do this."""
+
+    code = "not_authorized"
+
+
+class AuthenticationFailed(EngineError):
+    """Wrong user name or password, an inactive account, or too many attempts."""
+
+    code = "authentication_failed"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TaskNotReady(EngineError):
+    """The task was already completed, cancelled, or is not waiting for a person."""
+
+    code = "task_not_ready"
+
+
+class ConcurrentUpdate(EngineError):
+    """Someone else changed the same instance first; reload and try again."""
+
+    code = "concurrent_update"
+
+
+class InvalidSubmission(EngineError):
+    """Submitted form data does not satisfy the task's form."""
+
+    code = "invalid_submission"
+
+    def __init__(
+        self,
+        errors: Mapping[str, list[str]],
+        message: str = "",
+        *,
+        errors_zh: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        first = "; ".join(f"{k or 'form'}: {v[0]}" for k, v in errors.items() if v)
+        super().__init__(message or f"invalid submission: {first}")
+        self.errors = dict(errors)
+        self.errors_zh = dict(errors_zh or errors)
+
+
+class InvalidInput(EngineError):
+    """An argument is malformed (bad JSON data, unknown language, bad user name)."""
+
+    code = "invalid_input"
+
+
+class DefinitionInvalid(EngineError):
+    """A BPMN or DMN file cannot be deployed; names file, line and element."""
+
+    code = "definition_invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        bpmn_id: str | None = None,
+    ) -> None:
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        element = f" [{bpmn_id}]" if bpmn_id else ""
+        prefix = f"{where}{element}: " if (where or element) else ""
+        super().__init__(f"{prefix}{message}")
+        self.reason = message
+        self.file = file
+        self.line = line
+        self.bpmn_id = bpmn_id
+
+
+class ScriptFailed(EngineError):
+    """A script or expression in the model raised; the instance is now in error."""
+
+    code = "script_failed"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        bpmn_id: str | None = None,
+        line: int | None = None,
+        instance_id: int | None = None,
+    ) -> None:
+        at = f" at {bpmn_id}" + (f" line {line}" if line else "") if bpmn_id else ""
+        super().__init__(f"script failed{at}: {detail}")
+        self.detail = detail
+        self.bpmn_id = bpmn_id
+        self.line = line
+        self.instance_id = instance_id
+
+
+class InstanceNotRunnable(EngineError):
+    """The instance is completed, cancelled, suspended or in error."""
+
+    code = "instance_not_runnable"
+
+
+class MessageNotDelivered(EngineError):
+    """No instance is waiting for this message and it could not be kept."""
+
+    code = "message_not_delivered"

@@ -1,0 +1,137 @@
+"""Run workflows: start, complete a human task, fire timers, until the next wait state.
+
+Never commits. SpiffWorkflow exceptions are translated here, at the seam, into
+``ScriptFailed`` / ``InstanceNotRunnable`` with the element id and script line kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.definitions import LoadedSpec
+from engine.errors import ScriptFailed, TaskNotReady
+from engine.scripting import ScriptRejected, ScriptTimeout
+
+
+def new_workflow(loaded: LoadedSpec, script_engine: Any) -> BpmnWorkflow:
+    return BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=script_engine)
+
+
+def prepare(workflow: BpmnWorkflow, data: Mapping[str, object]) -> None:
+    """Put the initial data on the start task (the state kept if the first step fails)."""
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(dict(data))
+
+
+def fire_start_timers(workflow: BpmnWorkflow) -> None:
+    """A timer start event already fired when the engine's schedule started the instance."""
+    workflow.do_engine_steps()
+    for task in list(workflow.event_manager.tasks.values()):
+        if task.workflow is workflow and task.parent is not None and (
+            task.parent.task_spec.name == "Start"
+        ):
+            task._set_internal_data(event_fired=True)
+            task._set_state(TaskState.READY)
+
+
+def advance(workflow: BpmnWorkflow) -> None:
+    """Run every engine step (scripts, gateways, timers due) until people must act."""
+    try:
+        workflow.do_engine_steps()
+    except (SpiffWorkflowException, ScriptTimeout, ScriptRejected) as exc:
+        raise _failure(exc) from exc
+
+
+def complete(workflow: BpmnWorkflow, task_id: UUID, data: Mapping[str, object]) -> Any:
+    """Complete a READY human task with already-validated data; return the Spiff task."""
+    task = find_task(workflow, task_id)
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise TaskNotReady("this task was already completed or is no longer waiting")
+    task.data.update(dict(data))
+    try:
+        task.run()
+    except (SpiffWorkflowException, ScriptTimeout, ScriptRejected) as exc:
+        raise _failure(exc) from exc
+    advance(workflow)
+    return task
+
+
+def fire_timers(workflow: BpmnWorkflow) -> None:
+    """Let every timer whose time has come fire, then run on."""
+    try:
+        workflow.refresh_timers()
+    except (SpiffWorkflowException, ScriptTimeout, ScriptRejected) as exc:
+        raise _failure(exc) from exc
+    advance(workflow)
+
+
+def find_task(workflow: BpmnWorkflow, task_id: UUID) -> Any:
+    try:
+        return workflow.get_task_from_id(task_id)
+    except (KeyError, WorkflowException):
+        return None
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Any, datetime | None]]:
+    """Waiting timer tasks and their due time, from the event index (no tree walk)."""
+    result = []
+    for task in workflow.event_manager.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if definition is None or "Timer" not in type(definition).__name__:
+            continue
+        result.append((task, _due(task, definition)))
+    return result
+
+
+def _due(task: Any, definition: Any) -> datetime | None:
+    value = definition.details(task).value
+    if isinstance(value, dict):  # cycle timers: {"cycles": n, "next": iso, "duration": s}
+        value = value.get("next")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None
+
+
+def last_line(exc: BaseException) -> int | None:
+    line = getattr(exc, "line_number", None)
+    return int(line) if isinstance(line, int) and line > 0 else None
+
+
+def _failure(exc: BaseException) -> ScriptFailed:
+    task = getattr(exc, "task", None)
+    bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    detail = str(getattr(exc, "error_line", "") and exc) or str(exc)
+    inner = getattr(exc, "exception", None) or exc.__cause__
+    if inner is not None and str(inner) and str(inner) not in detail:
+        detail = f"{detail} ({type(inner).__name__}: {inner})"
+    return ScriptFailed(detail.splitlines()[0] if detail else type(exc).__name__,
+                        bpmn_id=bpmn_id, line=last_line(exc))
+
+
+def is_finished(workflow: BpmnWorkflow) -> bool:
+    return bool(workflow.is_completed())
+
+
+def data_of(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The instance data people care about: the data of the most recent completed task."""
+    task = workflow.last_task
+    if task is None:
+        ready = workflow.get_tasks(state=TaskState.READY)
+        task = ready[0] if ready else workflow.task_tree
+    data = dict(task.data)
+    data.pop("data_objects", None)
+    return data

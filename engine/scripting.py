@@ -1,0 +1,193 @@
+"""The restricted environment in which BPMN scripts, conditions and DMN cells run.
+
+Scripts are compiled with RestrictedPython (no imports, no names or attributes starting
+with ``_``, no ``open``/``eval``/``exec``), see only a whitelist of helpers, and are stopped
+after a time budget. SpiffWorkflow calls ``evaluate``/``execute`` through its script engine.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping, MutableMapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from types import CodeType, FrameType
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from RestrictedPython import compile_restricted, safe_builtins
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import (
+    BasePythonScriptEngineEnvironment,
+)
+
+
+class ScriptTimeout(Exception):
+    """A script ran longer than its budget."""
+
+
+class ScriptRejected(Exception):
+    """A script uses something the sandbox forbids (found when compiling)."""
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _money(value: object) -> str:
+    """Format an amount as a decimal string with exactly two places."""
+    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+HELPERS: Mapping[str, object] = {
+    "Decimal": Decimal,
+    "ROUND_HALF_UP": ROUND_HALF_UP,
+    "date": date,
+    "datetime": datetime,
+    "timedelta": timedelta,
+    "relativedelta": relativedelta,
+    "timezone": timezone,
+    "today": _today,
+    "now": _now,
+    "money": _money,
+}
+
+_BUILTINS: dict[str, object] = dict(safe_builtins)
+for _name in ("min", "max", "sum", "any", "all", "enumerate", "sorted", "reversed",
+              "list", "dict", "set", "map", "filter"):
+    _BUILTINS[_name] = __builtins__[_name] if isinstance(__builtins__, dict) else getattr(
+        __builtins__, _name
+    )
+_BUILTINS.pop("setattr", None)
+_BUILTINS.pop("delattr", None)
+
+
+def _getitem(container: Any, key: Any) -> Any:
+    return container[key]
+
+
+def _getiter(obj: Any) -> Any:
+    return iter(obj)
+
+
+_INPLACE: Mapping[str, Callable[[Any, Any], Any]] = {
+    "+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: a * b,
+    "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b,
+}
+
+
+def _inplacevar(op: str, left: Any, right: Any) -> Any:
+    if op not in _INPLACE:
+        raise ScriptRejected(f"operator {op} is not allowed in scripts")
+    return _INPLACE[op](left, right)
+
+
+GUARDS: Mapping[str, object] = {
+    "__builtins__": _BUILTINS,
+    "_getattr_": safer_getattr,
+    "_getitem_": _getitem,
+    "_getiter_": _getiter,
+    "_write_": full_write_guard,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_inplacevar_": _inplacevar,
+}
+
+
+@lru_cache(maxsize=2048)
+def compile_script(source: str, mode: str = "exec") -> CodeType:
+    """Compile a script or expression under the sandbox rules (cached by source)."""
+    result = compile_restricted(source, filename="<string>", mode=mode)
+    if not isinstance(result, CodeType):  # pragma: no cover - defensive
+        raise ScriptRejected("script did not compile")
+    return result
+
+
+def check_script(source: str, mode: str = "exec") -> tuple[int | None, str] | None:
+    """Return (line, reason) when the sandbox refuses the source, else None."""
+    try:
+        compile_script(source, mode)
+    except SyntaxError as exc:
+        return exc.lineno, str(exc.msg if exc.msg else exc)
+    return None
+
+
+class _Deadline:
+    """A trace function that stops a script once its time budget is spent."""
+
+    def __init__(self, seconds: float) -> None:
+        self.until = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def __call__(self, frame: FrameType, event: str, arg: object) -> Any:
+        if time.monotonic() > self.until:
+            raise ScriptTimeout(f"script ran longer than {self.seconds:g} s")
+        return self
+
+
+def _run(code: CodeType, scope: dict[str, Any], seconds: float) -> Any:
+    previous = sys.gettrace()
+    sys.settrace(_Deadline(seconds))
+    try:
+        return eval(code, scope)  # noqa: S307 - code was compiled by RestrictedPython
+    finally:
+        sys.settrace(previous)
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    """SpiffWorkflow script environment that runs everything through the sandbox."""
+
+    def __init__(self, *, timeout: float = 2.0) -> None:
+        super().__init__(dict(HELPERS))
+        self.timeout = timeout
+
+    def evaluate(
+        self,
+        expression: str,
+        context: Mapping[str, Any],
+        external_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        scope: dict[str, Any] = dict(HELPERS)
+        scope.update(external_context or {})
+        scope.update(context)
+        scope.update(GUARDS)
+        return _run(compile_script(expression.strip(), "eval"), scope, self.timeout)
+
+    def execute(
+        self,
+        script: str,
+        context: MutableMapping[str, Any],
+        external_context: Mapping[str, Any] | None = None,
+    ) -> bool:
+        injected = {**HELPERS, **(external_context or {}), **GUARDS}
+        clash = set(HELPERS).intersection(context)
+        if clash:
+            raise ValueError(f"task data overwrites the helper(s) {sorted(clash)}")
+        context.update(injected)
+        try:
+            _run(compile_script(script), context, self.timeout)  # type: ignore[arg-type]
+        finally:
+            for key in list(context):
+                if key in injected or callable(context[key]):
+                    context.pop(key)
+        return True
+
+    def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
+        raise ScriptRejected("service tasks are not supported by this engine")
+
+
+def make_script_engine(timeout: float = 2.0) -> PythonScriptEngine:
+    """Return the script engine every workflow of this engine runs with."""
+    return PythonScriptEngine(environment=SandboxEnvironment(timeout=timeout))

@@ -1,0 +1,165 @@
+"""What BPMN this engine executes faithfully, and the check that refuses everything else.
+
+SpiffWorkflow 3.2.0 quietly builds some elements as something else (a link or compensation
+event becomes a plain none event) and accepts some invalid models; this matrix is the
+single place that decides, element by element, what may be deployed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+
+from engine.errors import DefinitionInvalid
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _tag(name: str) -> str:
+    return f"{{{BPMN_NS}}}{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    supported: bool
+    note: str
+    # for events: the event definitions allowed in this position (empty = none event only)
+    definitions: frozenset[str] = frozenset()
+
+
+_CATCH = frozenset({"timerEventDefinition", "signalEventDefinition"})
+
+ELEMENTS: Mapping[str, Support] = {
+    "startEvent": Support(True, "none or timer start; timer start is scheduled by the engine",
+                          frozenset({"timerEventDefinition"})),
+    "endEvent": Support(True, "none, terminate, error or escalation end",
+                        frozenset({"terminateEventDefinition", "errorEventDefinition",
+                                   "escalationEventDefinition"})),
+    "intermediateCatchEvent": Support(True, "timer or signal catch", _CATCH),
+    "intermediateThrowEvent": Support(True, "none, signal or escalation throw",
+                                      frozenset({"signalEventDefinition",
+                                                 "escalationEventDefinition"})),
+    "boundaryEvent": Support(True, "timer, error, escalation or signal; interrupting or not",
+                             frozenset({"timerEventDefinition", "errorEventDefinition",
+                                        "escalationEventDefinition",
+                                        "signalEventDefinition"})),
+    "task": Support(True, "no-op task"),
+    "userTask": Support(True, "a person's task in the inbox, with a form"),
+    "manualTask": Support(True, "a person confirms it was done"),
+    "scriptTask": Support(True, "Python in the sandbox"),
+    "businessRuleTask": Support(True, "evaluates a deployed DMN decision"),
+    "callActivity": Support(True, "calls another deployed process"),
+    "subProcess": Support(True, "embedded subprocess (not event subprocess)"),
+    "exclusiveGateway": Support(True, "conditions are sandboxed Python expressions"),
+    "inclusiveGateway": Support(True, "conditions are sandboxed Python expressions"),
+    "parallelGateway": Support(True, "fork and join"),
+    "eventBasedGateway": Support(True, "followed by timer or signal catch events"),
+    "sequenceFlow": Support(True, "with optional condition"),
+    "serviceTask": Support(False, "service tasks call external systems; none are configured"),
+    "sendTask": Support(False, "messages between processes are not delivered by this engine yet"),
+    "receiveTask": Support(False, "messages between processes are not delivered by this engine yet"),
+    "complexGateway": Support(False, "complex gateways are not executable in SpiffWorkflow"),
+    "adHocSubProcess": Support(False, "ad-hoc subprocesses are not supported"),
+    "transaction": Support(False, "transactions and compensation are not supported"),
+    "dataStoreReference": Support(False, "data stores are not configured"),
+}
+
+# Elements that carry no behaviour (diagram, documentation, data): always accepted.
+PASSIVE = frozenset({
+    "laneSet", "lane", "flowNodeRef", "childLaneSet", "documentation", "extensionElements",
+    "incoming", "outgoing", "conditionExpression", "textAnnotation", "association", "text",
+    "dataObject", "dataObjectReference", "dataInputAssociation", "dataOutputAssociation",
+    "sourceRef", "targetRef", "ioSpecification", "dataInput", "dataOutput", "inputSet",
+    "outputSet", "dataInputRefs", "dataOutputRefs", "property", "group", "category",
+    "categoryValue", "script", "loopCardinality", "completionCondition", "loopDataInputRef",
+    "loopDataOutputRef", "inputDataItem", "outputDataItem", "standardLoopCharacteristics",
+    "multiInstanceLoopCharacteristics", "timeDate", "timeDuration", "timeCycle",
+    "loopCondition", "errorRef", "escalationRef", "signalRef", "messageRef",
+    *(d for s in ELEMENTS.values() for d in s.definitions),
+    "linkEventDefinition", "compensateEventDefinition", "messageEventDefinition",
+    "conditionalEventDefinition", "cancelEventDefinition",
+})
+
+EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent",
+                    "intermediateThrowEvent", "boundaryEvent"})
+_EVENT_DEF_REASONS = {
+    "linkEventDefinition": "link events are not executed by SpiffWorkflow 3.2 (they would do nothing); draw a sequence flow instead",
+    "compensateEventDefinition": "compensation is not supported",
+    "messageEventDefinition": "messages between processes are not delivered by this engine yet",
+    "conditionalEventDefinition": "conditional events need data-change triggers this engine does not have",
+    "cancelEventDefinition": "cancel events belong to transactions, which are not supported",
+}
+
+
+def _local(node: etree._Element) -> str:
+    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+
+def _problem(file: str, node: etree._Element, reason: str) -> DefinitionInvalid:
+    return DefinitionInvalid(reason, file=file, line=node.sourceline, bpmn_id=node.get("id")
+                             or _local(node))
+
+
+def check(process: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
+    """Yield a problem for every element of ``process`` the engine cannot run faithfully."""
+    for node in process.iter():
+        if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN_NS:
+            continue
+        name = _local(node)
+        if node is process or name in PASSIVE:
+            continue
+        support = ELEMENTS.get(name)
+        if support is None:
+            yield _problem(file, node, f"bpmn:{name} is not supported by this engine")
+            continue
+        if not support.supported:
+            yield _problem(file, node, f"bpmn:{name}: {support.note}")
+            continue
+        yield from _check_attributes(node, name, file)
+        if name in EVENTS:
+            yield from _check_event(node, name, support, file)
+
+
+def _check_attributes(node: etree._Element, name: str, file: str) -> Iterator[DefinitionInvalid]:
+    for attr in ("startQuantity", "completionQuantity"):
+        value = node.get(attr)
+        if value is not None and value.strip() != "1":
+            yield _problem(file, node, f"{attr}={value!r}: only 1 token per activity is "
+                                       "supported (0 or negative is invalid BPMN)")
+    if node.get("isForCompensation") == "true":
+        yield _problem(file, node, "compensation handlers are not supported")
+    if name == "subProcess" and node.get("triggeredByEvent") == "true":
+        yield _problem(file, node, "event subprocesses are not supported")
+    for loop in node.findall(_tag("multiInstanceLoopCharacteristics")):
+        card = loop.find(_tag("loopCardinality"))
+        text = (card.text or "").strip() if card is not None else ""
+        if text.lstrip("-").isdigit() and int(text) <= 0:
+            yield _problem(file, node, f"loop cardinality {text} must be a positive number")
+
+
+def _check_event(node: etree._Element, name: str, support: Support,
+                 file: str) -> Iterator[DefinitionInvalid]:
+    defs = [_local(c) for c in node if isinstance(c.tag, str) and _local(c).endswith(
+        "EventDefinition")]
+    if node.findall(_tag("eventDefinitionRef")):
+        yield _problem(file, node, "shared event definitions (eventDefinitionRef) are not supported")
+    if len(defs) > 1:
+        yield _problem(file, node, "events with several event definitions are not supported")
+        return
+    if not defs:
+        if name in ("boundaryEvent", "intermediateCatchEvent"):
+            yield _problem(file, node, f"bpmn:{name} needs an event definition")
+        return
+    kind = defs[0]
+    if kind not in support.definitions:
+        reason = _EVENT_DEF_REASONS.get(kind, f"{kind} is not supported on bpmn:{name}")
+        yield _problem(file, node, f"bpmn:{name} with {kind}: {reason}")
+
+
+def matrix_rows() -> list[tuple[str, str, str]]:
+    """The support matrix as (element, supported, note) rows, for docs and tests."""
+    rows = [(k, "yes" if v.supported else "no", v.note) for k, v in ELEMENTS.items()]
+    rows += [(k, "no", v) for k, v in _EVENT_DEF_REASONS.items()]
+    return rows

@@ -1,0 +1,190 @@
+"""The ``human_task`` projection of READY user/manual tasks, and inbox queries.
+
+Never commits. The projection is refreshed in the same transaction as the workflow state,
+so the inbox can never show a task the instance no longer waits for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+
+from engine import audit
+from engine.audit import AuditType
+from engine.definitions import LoadedSpec
+from engine.errors import InvalidInput
+from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.records import Actor, TaskInfo, TaskState
+from engine.runtime import ready_human_tasks, waiting_timers
+
+SORTS = {"due_at", "created_at", "priority"}
+SCOPES = {"mine", "group", "all"}
+
+
+def task_meta(task_spec: Any) -> dict[str, Any]:
+    """Names, lane, form and scheduling facts of a human task spec."""
+    props: dict[str, str] = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    filename = props.get("formJsonSchemaFilename")
+    try:
+        priority = int(props.get("priority", "0"))
+    except ValueError:
+        priority = 0
+    return {
+        "bpmn_id": task_spec.bpmn_id,
+        "title": task_spec.bpmn_name or task_spec.bpmn_id,
+        "title_en": props.get("name_en"),
+        "lane": task_spec.lane,
+        "form_key": filename[:-5] if filename and filename.endswith(".json") else filename,
+        "priority": priority,
+        "due_in": props.get("dueIn"),
+        "due_in_variable": props.get("dueInVariable"),
+    }
+
+
+def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: str,
+         now: datetime) -> list[HumanTask]:
+    """Insert rows for new READY human tasks and cancel rows the workflow left behind."""
+    ready = {task.id: task for task in ready_human_tasks(workflow)}
+    due_by_boundary = _boundary_due(workflow)
+    open_rows = {UUID(r.id): r for r in session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.state == TaskState.READY.value))}
+    for task_id, row in open_rows.items():
+        if task_id not in ready:
+            row.state = TaskState.CANCELLED.value
+            row.completed_at = now
+            audit.record(session, AuditType.TASK_CANCELLED, actor=actor, at=now,
+                         instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id)
+    created = []
+    for task_id, task in ready.items():
+        if task_id in open_rows:
+            continue
+        meta = task_meta(task.task_spec)
+        row = HumanTask(
+            id=str(task_id), instance_id=instance.id, process_id=instance.process_id,
+            bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
+            lane=meta["lane"], form_key=meta["form_key"], assignee=None,
+            state=TaskState.READY.value, created_at=now, priority=meta["priority"],
+            due_at=_due_at(meta, task.data, now, due_by_boundary.get(task_id)))
+        session.add(row)
+        created.append(row)
+        audit.record(session, AuditType.TASK_CREATED, actor=actor, at=now,
+                     instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
+                     payload={"lane": row.lane, "due_at": row.due_at})
+    return created
+
+
+def _boundary_due(workflow: Any) -> dict[UUID, datetime]:
+    """Due times of tasks guarded by a boundary timer: the timer's own due time."""
+    due: dict[UUID, datetime] = {}
+    for timer, at in waiting_timers(workflow):
+        parent = timer.parent
+        if at is None or parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+            continue
+        for sibling in parent.children:
+            if sibling.task_spec.manual:
+                due[sibling.id] = min(at, due.get(sibling.id, at))
+    return due
+
+
+def _due_at(meta: dict[str, Any], data: dict[str, Any], now: datetime,
+            boundary: datetime | None) -> datetime | None:
+    text = meta["due_in"]
+    if meta["due_in_variable"] and isinstance(data.get(meta["due_in_variable"]), str):
+        text = data[meta["due_in_variable"]]
+    if not text:
+        return boundary
+    delta = parse_duration(text)
+    return now + delta if delta is not None else boundary
+
+
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> relativedelta | None:
+    """Parse an ISO 8601 duration such as P3D, PT4H or P1M2D (None when malformed)."""
+    match = _DURATION.match(text.strip().upper())
+    if match is None or text.strip().upper() in ("P", "PT") or text.strip().endswith("T"):
+        return None
+    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    return relativedelta(**parts) if parts else None
+
+
+def to_info(row: HumanTask, version: ProcessVersion | None,
+            business_key: str | None) -> TaskInfo:
+    return TaskInfo(
+        id=UUID(row.id), instance_id=row.instance_id, process_id=row.process_id,
+        process_name=version.name if version else row.process_id,
+        process_name_en=version.name_en if version else None,
+        bpmn_id=row.bpmn_id, title=row.title, title_en=row.title_en, lane=row.lane,
+        form_key=row.form_key, assignee=row.assignee, state=TaskState(row.state),
+        created_at=row.created_at, due_at=row.due_at, priority=row.priority,
+        business_key=business_key, completed_by=row.completed_by,
+        completed_at=row.completed_at)
+
+
+def _visible(actor: Actor, scope: str) -> Any:
+    mine = HumanTask.assignee == actor.username
+    groups = and_(HumanTask.assignee.is_(None), HumanTask.lane.in_(sorted(actor.groups)))
+    unlaned = and_(HumanTask.assignee.is_(None), HumanTask.lane.is_(None))
+    if scope == "mine":
+        return mine
+    if scope == "group":
+        return or_(groups, unlaned) if actor.is_admin else groups
+    return or_(mine, groups, unlaned) if actor.is_admin else or_(mine, groups)
+
+
+def inbox_query(actor: Actor, *, scope: str, process_id: str | None, state: str,
+                overdue_before: datetime | None, sort: str) -> Select[Any]:
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(sorted(SCOPES))}")
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(sorted(SORTS))}")
+    query = (select(HumanTask, ProcessVersion, ProcessInstance.business_key)
+             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+             .where(HumanTask.state == state, _visible(actor, scope)))
+    if process_id:
+        query = query.where(HumanTask.process_id == process_id)
+    if overdue_before is not None:
+        query = query.where(HumanTask.due_at < overdue_before)
+    order = {"due_at": (HumanTask.due_at.is_(None), HumanTask.due_at),
+             "created_at": (HumanTask.created_at.desc(),),
+             "priority": (HumanTask.priority.desc(), HumanTask.created_at)}[sort]
+    return query.order_by(*order, HumanTask.id)
+
+
+def inbox(session: Session, actor: Actor, *, scope: str, process_id: str | None,
+          state: str, overdue_before: datetime | None, sort: str, limit: int,
+          offset: int) -> list[TaskInfo]:
+    query = inbox_query(actor, scope=scope, process_id=process_id, state=state,
+                        overdue_before=overdue_before, sort=sort)
+    rows = session.execute(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
+    return [to_info(task, version, key) for task, version, key in rows]
+
+
+def counts(session: Session, actor: Actor) -> dict[str, int]:
+    result = {}
+    for scope in ("mine", "group"):
+        query = select(func.count()).select_from(HumanTask).where(
+            HumanTask.state == TaskState.READY.value, _visible(actor, scope))
+        result[scope] = int(session.scalar(query) or 0)
+    return result
+
+
+def rows_for(session: Session, instance_ids: Iterable[int]) -> list[HumanTask]:
+    ids = list(instance_ids)
+    if not ids:
+        return []
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.READY.value)))

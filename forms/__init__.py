@@ -1,0 +1,41 @@
+"""Form definitions as JSON Schema: load, validate + coerce, and render view-models.
+
+Pure Python: never imports flask, werkzeug, engine or sqlalchemy. Custom validators
+live in forms/<name>.py, register themselves on import and are imported on first use.
+"""
+
+from __future__ import annotations
+
+from forms.render import Field, ReadonlyField, fields, general_errors, readonly_fields
+from forms.spec import (
+    DEFAULT_FORMS_DIR,
+    FormNotFound,
+    FormSchemaInvalid,
+    FormSpec,
+    load,
+)
+from forms.validate import (
+    FieldInvalid,
+    FormErrors,
+    ValidatorFn,
+    register_validator,
+    validate,
+)
+
+__all__ = [
+    "DEFAULT_FORMS_DIR",
+    "Field",
+    "FieldInvalid",
+    "FormErrors",
+    "FormNotFound",
+    "FormSchemaInvalid",
+    "FormSpec",
+    "ReadonlyField",
+    "ValidatorFn",
+    "fields",
+    "general_errors",
+    "load",
+    "readonly_fields",
+    "register_validator",
+    "validate",
+]
