@@ -63,6 +63,10 @@ class EngineBase:
     def sessions(self) -> sessionmaker[Session]:
         return self._sessions
 
+    def close(self) -> None:
+        """Close every pooled database connection (tests, shutdown)."""
+        self._sessions.kw["bind"].dispose()
+
     def now(self) -> datetime:
         return self._clock()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.orm import Session
+from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine import audit, identity, instances, runtime, timers
 from engine._base import EngineBase
@@ -58,10 +60,12 @@ class JobsAPI(EngineBase):
             self._audit_if_finished(session, row, SYSTEM)
             return 1
 
-    def retry_instance(self, instance_id: int, *, actor: Actor) -> InstanceInfo:
+    def retry_instance(self, instance_id: int, *, actor: Actor,
+                       data: Mapping[str, Any] | None = None) -> InstanceInfo:
         """Run an errored instance again from its last good state (after a fix). Admin only.
 
-        A failed task completion is replayed with the data that was submitted.
+        A failed task completion is replayed with the data that was submitted. ``data``
+        corrects instance variables first (before and after are kept in the audit trail).
         Raises:
             InstanceNotRunnable: the instance is not in error.
             ScriptFailed: it failed again (the incident is updated).
@@ -76,10 +80,11 @@ class JobsAPI(EngineBase):
                     raise InstanceNotRunnable(f"instance {instance_id} is not in error")
                 retry = dict(row.incident.get("retry") or {"kind": "advance"})
                 _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+                correction = _correct(workflow, retry, data or {})
                 self._replay(workflow, retry)
                 row.status, row.incident = InstanceStatus.RUNNING.value, None
                 audit.record(session, AuditType.INSTANCE_RETRIED, actor=actor.username,
-                             at=now, instance_id=row.id, payload={"replayed": retry})
+                             at=now, instance_id=row.id, payload={"replayed": retry, "corrected": correction})
                 if retry.get("kind") == "complete":
                     _close_replayed(session, retry, now)
                 instances.save(session, row, workflow, actor=actor, now=now)
@@ -101,6 +106,20 @@ class JobsAPI(EngineBase):
     def list_timers(self, *, instance_id: int | None = None) -> list[TimerInfo]:
         with self._tx() as session:
             return timers.list_timers(session, instance_id)
+
+
+def _correct(workflow: Any, retry: dict[str, Any], data: Mapping[str, Any]
+             ) -> dict[str, Any]:
+    """Apply corrected variables to the data the failed step will run with."""
+    if not data:
+        return {}
+    targets = [t.data for t in workflow.get_tasks(state=SpiffState.READY)]
+    if retry.get("kind") == "complete":
+        targets.append(retry.setdefault("data", {}))
+    before = {k: next((t[k] for t in targets if k in t), None) for k in data}
+    for target in targets:
+        target.update(dict(data))
+    return {"before": before, "after": dict(data)}
 
 
 def _close_replayed(session: Session, retry: dict[str, Any], now: Any) -> None:

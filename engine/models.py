@@ -110,7 +110,7 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     incident: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(Text)
-    serializer_version: Mapped[str] = mapped_column(String(16))
+    serializer_version: Mapped[str] = mapped_column(String(32))
     row_version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": row_version}

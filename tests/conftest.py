@@ -80,7 +80,7 @@ def engine(database_url: str, forms_dir: Path | None) -> Iterator[Engine]:
     built.upgrade_schema()
     demo.ensure_users(built)
     yield built
-    sessions.kw["bind"].dispose()
+    built.close()
 
 
 @pytest.fixture

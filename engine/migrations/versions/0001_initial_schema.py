@@ -113,7 +113,7 @@ def upgrade() -> None:
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('incident', sa.JSON(), nullable=True),
     sa.Column('state', sa.Text(), nullable=False),
-    sa.Column('serializer_version', sa.String(length=16), nullable=False),
+    sa.Column('serializer_version', sa.String(length=32), nullable=False),
     sa.Column('row_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['process_version_id'], ['process_version.id'], ),
     sa.PrimaryKeyConstraint('id')
