@@ -7,14 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from engine import audit, identity, instances, runtime, timers
+from engine import audit, definitions, identity, instances, runtime, schedules, timers
 from engine._base import EngineBase
 from engine.audit import AuditType
 from engine.errors import InstanceNotRunnable, ScriptFailed
-from engine.models import HumanTask
+from engine.models import HumanTask, StartTimer
 from engine.records import SYSTEM, Actor, InstanceInfo, InstanceStatus, TaskState, TimerInfo
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ class JobsAPI(EngineBase):
         now = self.now()
         with self._tx() as session:
             due = timers.due_instance_ids(session, now, limit=limit)
-        fired = 0
+            starts = [row.id for row in schedules.due_rows(session, now, limit=limit)]
+        fired = sum(self._fire_start(start_id) for start_id in starts)
         for instance_id in due:
             try:
                 fired += self._fire_instance(instance_id)
@@ -41,6 +43,26 @@ class JobsAPI(EngineBase):
             except Exception:  # the one allowed catch-all: log, record, go on
                 logger.exception("timer of instance %s failed", instance_id)
         return fired
+
+    def _fire_start(self, start_id: int) -> int:
+        """Start one instance for a due timer start event, exactly once (row locked)."""
+        now = self.now()
+        failure: ScriptFailed | None = None
+        with self._tx() as session:
+            row = session.scalars(select(StartTimer).where(StartTimer.id == start_id)
+                                  .with_for_update(skip_locked=True)).first()
+            if row is None or row.due_at is None or row.due_at > now:
+                return 0
+            scheduled_for = row.due_at
+            schedules.advance(row, now)
+            version = definitions.get_process_version(session, row.process_id)
+            _info, failure = self._start_in(
+                session, version, {"scheduled_for": scheduled_for.isoformat()},
+                actor=SYSTEM, business_key=f"{row.process_id}@{scheduled_for:%Y-%m-%d}")
+        if failure is not None:
+            self._record_failure(failure.instance_id or 0, failure, actor=SYSTEM,
+                                 retry={"kind": "advance"})
+        return 1
 
     def _fire_instance(self, instance_id: int) -> int:
         now = self.now()

@@ -37,41 +37,49 @@ class RuntimeAPI(EngineBase):
             ScriptFailed: a script failed; the instance exists in state ``error``.
         """
         require_staff(actor)
-        now = self.now()
         with self._tx() as session:
             version_row = definitions.get_process_version(session, process_id, version)
             if not may_start(actor, version_row):
                 raise NotAuthorized(f"{actor.username} may not start {process_id}")
             clean, _ = self._validate(version_row.start_form_key, data)
-            loaded = definitions.load_spec(session, version_row)
-            workflow = runtime.new_workflow(loaded, self._script_engine)
-            runtime.prepare(workflow, clean)
-            row = ProcessInstance(
-                process_version_id=version_row.id, process_id=process_id,
-                business_key=_key(business_key), status=InstanceStatus.RUNNING.value,
-                started_by=actor.username, started_at=now, state=store.dump(workflow),
-                serializer_version=store.SERIALIZER_VERSION)
-            session.add(row)
-            session.flush()
-            audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,
-                         instance_id=row.id, payload={"process_id": process_id,
-                                                      "version": version_row.version,
-                                                      "business_key": row.business_key,
-                                                      "data": clean})
-            try:
-                runtime.advance(workflow)
-            except ScriptFailed as exc:
-                failure: tuple[ScriptFailed, int] | None = (exc, row.id)
-                session.flush()
-            else:
-                failure = None
-                instances.save(session, row, workflow, actor=actor, now=now)
-                self._audit_if_finished(session, row, actor)
-                return instances.to_info(session, row, runtime.data_of(workflow))
-        # The instance and its start are kept (committed above) in the pre-script state.
-        exc, instance_id = failure
-        self._record_failure(instance_id, exc, actor=actor, retry={"kind": "advance"})
-        raise exc
+            info, failure = self._start_in(session, version_row, clean, actor=actor,
+                                           business_key=business_key)
+        if failure is not None:
+            # The instance and its start are committed in the pre-script state.
+            self._record_failure(failure.instance_id or 0, failure, actor=actor,
+                                 retry={"kind": "advance"})
+            raise failure
+        assert info is not None
+        return info
+
+    def _start_in(self, session: Session, version_row: ProcessVersion,
+                  clean: dict[str, Any], *, actor: Actor, business_key: str | None
+                  ) -> tuple[InstanceInfo | None, ScriptFailed | None]:
+        """Create and run an instance inside the caller's transaction."""
+        now = self.now()
+        loaded = definitions.load_spec(session, version_row)
+        workflow = runtime.new_workflow(loaded, self._script_engine)
+        runtime.prepare(workflow, clean)
+        row = ProcessInstance(
+            process_version_id=version_row.id, process_id=version_row.process_id,
+            business_key=_key(business_key), status=InstanceStatus.RUNNING.value,
+            started_by=actor.username, started_at=now, state=store.dump(workflow),
+            serializer_version=store.SERIALIZER_VERSION)
+        session.add(row)
+        session.flush()
+        audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,
+                     instance_id=row.id, payload={"process_id": version_row.process_id,
+                                                  "version": version_row.version,
+                                                  "business_key": row.business_key,
+                                                  "data": clean})
+        try:
+            runtime.advance(workflow)
+        except ScriptFailed as exc:
+            exc.instance_id = row.id
+            return None, exc
+        instances.save(session, row, workflow, actor=actor, now=now)
+        self._audit_if_finished(session, row, actor)
+        return instances.to_info(session, row, runtime.data_of(workflow)), None
 
     def claim_task(self, task_id: UUID | str, *, actor: Actor) -> TaskInfo:
         """Take an unassigned task of one of the actor's groups."""

@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine import modelcheck, support, xmlsafe
+from engine import modelcheck, schedules, support, xmlsafe
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, ProcessVersion
 from engine.modelcheck import NS, Known, form_key_of, properties
@@ -189,6 +189,7 @@ def build_spec(process_id: str, sources: Iterable[Source]) -> tuple[Any, dict[st
                 parser.add_bpmn_xml(root.getroottree(), filename=name)
         current = process_id
         spec = parser.get_spec(process_id)
+        schedules.neutralize(spec)
         return spec, parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         raise DefinitionInvalid(str(exc).splitlines()[0], file=exc.file_name or current,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions
+from engine import audit, definitions, schedules
 from engine.audit import AuditType
 from engine.definitions import ParsedFile
 from engine.errors import DefinitionInvalid, NotFound
@@ -118,6 +118,7 @@ def _rebuild(session: Session, process_id: str, actor: Actor, now: datetime,
     assert main is not None and all(ids)
     root = definitions.xmlsafe.parse(main.file_name, main.source)
     meta = definitions.process_meta(root, process_id)
+    schedules.sync(session, root, process_id, file=main.file_name, now=now)
     version = previous.version + 1 if previous is not None else 1
     session.add(ProcessVersion(
         process_id=process_id, version=version, bundle_sha256=digest,

@@ -159,6 +159,23 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class StartTimer(Base):
+    """When the engine next starts an instance of a process with a timer start event.
+
+    BPMN starts a new instance per timer occurrence; SpiffWorkflow would instead loop
+    inside one instance, so the schedule lives here and the start event runs as plain.
+    """
+
+    __tablename__ = "start_timer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    expression: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    fired_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditEvent(Base):
     """Append-only: the engine has no code path that updates or deletes these rows."""
 

@@ -6,20 +6,18 @@ so the inbox can never show a task the instance no longer waits for.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 
 from engine import audit
 from engine.audit import AuditType
-from engine.definitions import LoadedSpec
+from engine.durations import parse_duration
 from engine.errors import InvalidInput
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.records import Actor, TaskInfo, TaskState
@@ -103,21 +101,6 @@ def _due_at(meta: dict[str, Any], data: dict[str, Any], now: datetime,
         return boundary
     delta = parse_duration(text)
     return now + delta if delta is not None else boundary
-
-
-_DURATION = re.compile(
-    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
-
-
-def parse_duration(text: str) -> relativedelta | None:
-    """Parse an ISO 8601 duration such as P3D, PT4H or P1M2D (None when malformed)."""
-    match = _DURATION.match(text.strip().upper())
-    if match is None or text.strip().upper() in ("P", "PT") or text.strip().endswith("T"):
-        return None
-    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-    return relativedelta(**parts) if parts else None
 
 
 def to_info(row: HumanTask, version: ProcessVersion | None,

@@ -25,8 +25,6 @@ PG_ADMIN_URL = os.environ.get(
     "SIGNOFF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b for b in os.environ.get("SIGNOFF_TEST_DATABASES", "sqlite,postgresql")
             .split(",") if b]
-TABLES = ("audit_event", "timer", "human_task", "process_instance", "process_version",
-          "definition", "membership", "app_user", "user_group", "alembic_version")
 
 
 def _pg_database(worker: str) -> str:
@@ -56,11 +54,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = request.getfixturevalue("pg_url")
     engine = create_engine(url)
     with engine.begin() as conn:
-        existing = set(conn.scalars(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
-        for table in TABLES:
-            if table in existing:
-                conn.execute(text(f'DROP TABLE "{table}" CASCADE'))
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     yield url
 

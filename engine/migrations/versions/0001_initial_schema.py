@@ -89,6 +89,19 @@ def upgrade() -> None:
     with op.batch_alter_table('process_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_version_process_id'), ['process_id'], unique=False)
 
+    op.create_table('start_timer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.String(length=128), nullable=False),
+    sa.Column('bpmn_id', sa.String(length=128), nullable=False),
+    sa.Column('expression', sa.String(length=255), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('fired_count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('process_id')
+    )
+    with op.batch_alter_table('start_timer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_start_timer_due_at'), ['due_at'], unique=False)
+
     op.create_table('user_group',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -183,6 +196,7 @@ def downgrade() -> None:
     op.drop_table('process_instance')
     op.drop_table('membership')
     op.drop_table('user_group')
+    op.drop_table('start_timer')
     with op.batch_alter_table('process_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_version_process_id'))
 
