@@ -95,11 +95,15 @@ class EngineBase:
             return False
         return True
 
-    def _validate(self, form_key: str | None, data: Mapping[str, object]
-                  ) -> tuple[dict[str, Any], str | None]:
-        """Validate submitted data against a form; return clean data and form version."""
+    def _validate(self, form_key: str | None, data: Mapping[str, object], *,
+                  task: bool = True) -> tuple[dict[str, Any], str | None]:
+        """Validate submitted data against a form; return clean data and form version.
+
+        A task without a form takes only an optional ``comment``; a start without a
+        start form takes any plain JSON object (the caller's business data).
+        """
         if form_key is None:
-            return _plain_object(data), None
+            return (_comment_only(data) if task else _plain_object(data)), None
         spec = forms.load(form_key, forms_dir=self._forms_dir)
         try:
             return forms.validate(spec, data), spec.version
@@ -137,6 +141,18 @@ def _plain_object(data: Mapping[str, object]) -> dict[str, Any]:
     if len(text) > MAX_START_DATA:
         raise InvalidInput(f"data is larger than {MAX_START_DATA} bytes")
     return dict(json.loads(text))
+
+
+def _comment_only(data: Mapping[str, object]) -> dict[str, Any]:
+    extra = sorted(set(data) - {"comment"})
+    if extra:
+        raise InvalidSubmission({k: ["unknown field: this task has no form"] for k in extra},
+                                errors_zh={k: ["未知字段：此任务没有表单"] for k in extra})
+    comment = data.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise InvalidSubmission({"comment": ["must be text of at most 2000 characters"]},
+                                errors_zh={"comment": ["须为不超过2000字的文字"]})
+    return {"comment": comment} if comment else {}
 
 
 def data_digest(data: Mapping[str, Any]) -> str:

@@ -41,7 +41,7 @@ class RuntimeAPI(EngineBase):
             version_row = definitions.get_process_version(session, process_id, version)
             if not may_start(actor, version_row):
                 raise NotAuthorized(f"{actor.username} may not start {process_id}")
-            clean, _ = self._validate(version_row.start_form_key, data)
+            clean, _ = self._validate(version_row.start_form_key, data, task=False)
             info, failure = self._start_in(session, version_row, clean, actor=actor,
                                            business_key=business_key)
         if failure is not None:

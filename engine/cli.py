@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
@@ -59,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
          ("--password", dict(default=None)), ("--name", dict(default="")),
          ("--language", dict(default="zh", choices=["zh", "en"])))
     _add(users, "list", _user_list, "list users", _JSON)
+    groups = sub.add_parser("groups", help="manage groups (lane names)").add_subparsers(
+        dest="groups_command", required=True, metavar="ACTION")
+    _add(groups, "add", _group_add, "add or retitle a group", ("name", {}),
+         ("--title", dict(required=True, help="Chinese name")),
+         ("--title-en", dict(required=True, help="English name")))
+    _add(groups, "list", _group_list, "list groups", _JSON)
     return parser
 
 
@@ -116,7 +123,8 @@ def _line(item: Any) -> str:
     data = plain(_data(item))
     if not isinstance(data, dict):
         return str(data)
-    keys = [k for k in ("id", "kind", "def_id", "version", "process_id", "bpmn_id", "title",
+    keys = [k for k in ("id", "name", "kind", "def_id", "version", "process_id", "bpmn_id",
+                        "title", "title_en",
                         "status", "lane", "assignee", "event_type", "actor", "at",
                         "username", "role", "groups", "created") if k in data]
     return "  ".join(f"{k}={data[k]}" for k in keys)
@@ -209,10 +217,22 @@ def _cancel(engine: Engine, args: argparse.Namespace) -> Any:
 
 
 def _user_add(engine: Engine, args: argparse.Namespace) -> Any:
-    password = args.password or demo.DEMO_PASSWORD
-    return engine.add_user(args.username, password=password, groups=args.groups,
+    password = args.password or secrets.token_urlsafe(12)
+    info = engine.add_user(args.username, password=password, groups=args.groups,
                            role=Role(args.role), display_name=args.name,
                            language=args.language, actor=SYSTEM)
+    if not args.password:
+        print(f"password for {args.username}: {password}")
+    return info
+
+
+def _group_add(engine: Engine, args: argparse.Namespace) -> Any:
+    return engine.ensure_group(args.name, title=args.title, title_en=args.title_en,
+                               actor=SYSTEM)
+
+
+def _group_list(engine: Engine, args: argparse.Namespace) -> list[Any]:
+    return engine.list_groups()
 
 
 def _user_list(engine: Engine, args: argparse.Namespace) -> list[Any]:

@@ -6,7 +6,7 @@ import pytest
 from conftest import read
 from modelkit import chain, process, script_task, user_task
 
-from engine import DefinitionInvalid, Engine, NotAuthorized
+from engine import DefinitionInvalid, Engine, InvalidSubmission, NotAuthorized
 from engine.records import SYSTEM
 
 SIMPLE = process(user_task("fill_in") + chain("fill_in"))
@@ -79,10 +79,17 @@ def test_user_task_with_missing_form_is_refused_naming_the_task(engine: Engine) 
     assert error.line is not None
 
 
-def test_user_task_without_form_is_refused(engine: Engine) -> None:
-    body = '<bpmn:userTask id="bare"/>' + chain("bare")
-    error = deploy_error(engine, "p.bpmn", process(body))
-    assert error.bpmn_id == "bare" and "has no form" in error.message
+def test_user_task_without_form_takes_only_an_optional_comment(engine: Engine) -> None:
+    engine.deploy({"p.bpmn": process('<bpmn:userTask id="bare"/>' + chain("bare"))},
+                  actor=SYSTEM)
+    admin = engine.get_actor("admin")
+    engine.start_instance("p", {}, actor=admin)
+    [task] = engine.inbox(admin)
+    with pytest.raises(InvalidSubmission) as caught:
+        engine.complete_task(task.id, {"amount": "5"}, actor=admin)
+    assert caught.value.errors == {"amount": ["unknown field: this task has no form"]}
+    done = engine.complete_task(task.id, {"comment": "done"}, actor=admin)
+    assert done.status.value == "completed" and done.data["comment"] == "done"
 
 
 def test_lane_naming_unknown_group_is_refused(engine: Engine) -> None:
