@@ -38,6 +38,7 @@ chromium:
 
 lint: install-test
 	$(BIN)/lint-imports
+	$(BIN)/mypy engine forms
 
 test: install-test services chromium lint
 	$(BIN)/python -m pytest -n 2 -q

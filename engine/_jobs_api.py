@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine import audit, definitions, identity, instances, runtime, schedules, timers
-from engine._base import EngineBase
+from engine._runtime_api import RuntimeAPI
 from engine.audit import AuditType
 from engine.errors import InstanceNotRunnable, ScriptFailed
 from engine.models import HumanTask, StartTimer
@@ -21,7 +21,7 @@ from engine.records import SYSTEM, Actor, InstanceInfo, InstanceStatus, TaskStat
 logger = logging.getLogger(__name__)
 
 
-class JobsAPI(EngineBase):
+class JobsAPI(RuntimeAPI):
     def fire_due_timers(self, *, limit: int = 100) -> int:
         """Fire timers that are due, each instance in its own transaction.
 

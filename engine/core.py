@@ -14,7 +14,7 @@ from engine._runtime_api import RuntimeAPI
 from engine.schema import upgrade
 
 
-class Engine(IdentityAPI, DefinitionsAPI, RuntimeAPI, JobsAPI, QueriesAPI):
+class Engine(IdentityAPI, DefinitionsAPI, JobsAPI, RuntimeAPI, QueriesAPI):
     """Deploy definitions, run instances, serve inboxes, and record everything."""
 
     def upgrade_schema(self) -> None:

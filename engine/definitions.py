@@ -282,7 +282,7 @@ def _is_utf8(data: bytes) -> bool:
 
 def _to_text(name: str, data: bytes) -> str:
     root = xmlsafe.parse(name, data)
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))
 
 
 def clear_cache() -> None:

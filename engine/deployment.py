@@ -7,12 +7,13 @@ gives every process that uses it a new bundle version, so running instances keep
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions, schedules
+from engine import audit, definitions, schedules, xmlsafe
 from engine.audit import AuditType
 from engine.definitions import ParsedFile
 from engine.errors import DefinitionInvalid, NotFound
@@ -116,7 +117,7 @@ def _rebuild(session: Session, process_id: str, actor: Actor, now: datetime,
     ids = [definitions.latest(session, kind, def_id) for kind, def_id, _n, _d in sources]
     main = definitions.latest(session, "bpmn", process_id)
     assert main is not None and all(ids)
-    root = definitions.xmlsafe.parse(main.file_name, main.source)
+    root = xmlsafe.parse(main.file_name, main.source)
     meta = definitions.process_meta(root, process_id)
     schedules.sync(session, root, process_id, file=main.file_name, now=now)
     version = previous.version + 1 if previous is not None else 1
@@ -142,13 +143,5 @@ def list_all(session: Session) -> list[DefinitionInfo]:
     rows = list(session.scalars(select(Definition).order_by(
         Definition.kind, Definition.def_id, Definition.version)))
     newest = {(r.kind, r.def_id): r.version for r in rows}
-    infos = []
-    for r in rows:
-        info = to_info(r, created=True)
-        infos.append(DefinitionInfo(**{**_fields(info), "latest": newest[(r.kind, r.def_id)]
-                                       == r.version}))
-    return infos
-
-
-def _fields(info: DefinitionInfo) -> dict[str, object]:
-    return {name: getattr(info, name) for name in DefinitionInfo.__dataclass_fields__}
+    return [replace(to_info(r, created=True), latest=newest[(r.kind, r.def_id)] == r.version)
+            for r in rows]

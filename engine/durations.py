@@ -18,4 +18,9 @@ def parse_duration(text: str) -> relativedelta | None:
     if match is None or text.strip().upper() in ("P", "PT") or text.strip().endswith("T"):
         return None
     parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-    return relativedelta(**parts) if parts else None
+    if not parts:
+        return None
+    return relativedelta(years=parts.get("years", 0), months=parts.get("months", 0),
+                         weeks=parts.get("weeks", 0), days=parts.get("days", 0),
+                         hours=parts.get("hours", 0), minutes=parts.get("minutes", 0),
+                         seconds=parts.get("seconds", 0))

@@ -10,6 +10,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from lxml import etree
 
@@ -20,6 +21,7 @@ from engine.support import BPMN_NS
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 _LINE = re.compile(r"Line (\d+)")
+Mode = Literal["exec", "eval"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def _check_forms(process: etree._Element, file: str, known: Known) -> Iterator[D
                 yield _problem(file, node, f"form {key!r} does not exist in forms/schemas")
 
 
-def _scripts(process: etree._Element) -> Iterator[tuple[etree._Element, str, str, str]]:
+def _scripts(process: etree._Element) -> Iterator[tuple[etree._Element, str, str, Mode]]:
     """Yield (owner element, what, source, mode) for every script and expression."""
     for node in process.iterfind(".//bpmn:scriptTask", NS):
         script = node.find("bpmn:script", NS)
@@ -122,7 +124,7 @@ def _check_scripts(process: etree._Element, file: str) -> Iterator[DefinitionInv
                            else None)
 
 
-def _sandbox_problem(source: str, mode: str) -> tuple[int | None, str] | None:
+def _sandbox_problem(source: str, mode: Mode) -> tuple[int | None, str] | None:
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:

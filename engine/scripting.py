@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from types import CodeType, FrameType
-from typing import Any
+from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from RestrictedPython import compile_restricted, safe_builtins
+from RestrictedPython.compile import compile_restricted
+from RestrictedPython.Guards import safe_builtins
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -107,7 +108,7 @@ GUARDS: Mapping[str, object] = {
 
 
 @lru_cache(maxsize=2048)
-def compile_script(source: str, mode: str = "exec") -> CodeType:
+def compile_script(source: str, mode: Literal["exec", "eval"] = "exec") -> CodeType:
     """Compile a script or expression under the sandbox rules (cached by source)."""
     result = compile_restricted(source, filename="<string>", mode=mode)
     if not isinstance(result, CodeType):  # pragma: no cover - defensive
@@ -115,7 +116,8 @@ def compile_script(source: str, mode: str = "exec") -> CodeType:
     return result
 
 
-def check_script(source: str, mode: str = "exec") -> tuple[int | None, str] | None:
+def check_script(source: str, mode: Literal["exec", "eval"] = "exec"
+                 ) -> tuple[int | None, str] | None:
     """Return (line, reason) when the sandbox refuses the source, else None."""
     try:
         compile_script(source, mode)

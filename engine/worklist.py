@@ -128,7 +128,8 @@ def _visible(actor: Actor, scope: str) -> Any:
 
 
 def inbox_query(actor: Actor, *, scope: str, process_id: str | None, state: str,
-                overdue_before: datetime | None, sort: str) -> Select[Any]:
+                overdue_before: datetime | None, sort: str
+                ) -> Select[HumanTask, ProcessVersion, str | None]:
     if scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(sorted(SCOPES))}")
     if sort not in SORTS:

@@ -30,7 +30,7 @@ def parse(file_name: str, data: bytes) -> etree._Element:
         )
     if not data.strip():
         raise DefinitionInvalid("file is empty", file=file_name)
-    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[call-overload]
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
