@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import definitions, deployment, identity
 from engine._base import EngineBase
@@ -80,7 +81,20 @@ class DefinitionsAPI(EngineBase):
             latest: dict[str, ProcessVersion] = {}
             for row in rows:
                 latest.setdefault(row.process_id, row)
-            return [_process_info(r) for r in latest.values() if may_start(actor, r)]
+            called = _callees(session, latest.values())
+            return [_process_info(r) for r in latest.values()
+                    if r.process_id not in called and may_start(actor, r)]
+
+
+def _callees(session: Session, versions: Iterable[ProcessVersion]) -> set[str]:
+    """Processes that another live process calls: started by their caller, not by hand."""
+    wanted = {i for v in versions for i in v.definition_ids}
+    if not wanted:
+        return set()
+    by_id = dict(session.execute(select(Definition.id, Definition.def_id).where(
+        Definition.id.in_(wanted), Definition.kind == "bpmn")).tuples())
+    return {by_id[i] for v in versions for i in v.definition_ids
+            if i in by_id and by_id[i] != v.process_id}
 
 
 def may_start(actor: Actor, row: ProcessVersion) -> bool:

@@ -7,8 +7,10 @@ every engine and scenario test runs on both. PostgreSQL is used for real, never 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -27,22 +29,25 @@ BACKENDS = [b for b in os.environ.get("SIGNOFF_TEST_DATABASES", "sqlite,postgres
             .split(",") if b]
 
 
-def _pg_database(worker: str) -> str:
-    """Create (once) and migrate a test database for this xdist worker."""
-    name = f"signoff_test_{worker}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if exists:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+def _admin_engine() -> Any:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
-def pg_url(worker_id: str) -> str:
-    return _pg_database(worker_id)
+def pg_url(worker_id: str) -> Iterator[str]:
+    """A PostgreSQL database for this test run and xdist worker, dropped at the end.
+
+    The name carries the run's id so that concurrent runs on one server never share one.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:10]
+    name = f"signoff_test_{run}_{worker_id}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

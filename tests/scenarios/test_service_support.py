@@ -1,0 +1,226 @@
+"""P1 service-support request: every path of PROCESSES.md through the engine API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+import pytest
+import time_machine
+
+from engine.errors import InvalidSubmission
+
+if TYPE_CHECKING:
+    from tests.scenarios.conftest import Scenario
+
+P = "service_support"
+T0 = datetime(2026, 10, 12, 1, 0, tzinfo=timezone.utc)
+REQUEST = {
+    "customer_name": "华东能源集团",
+    "customer_contact": "陈主任 021-55550001",
+    "support_content": "为集团信息中心举办新一代产品技术研讨会，并提供两天驻场支持。",
+    "planned_activity_type": "technical_seminar",
+    "customer_deep_needs": "数据中心扩容，需要评估能耗方案。",
+    "customer_need_changes": "预算由年度改为季度审批。",
+    "estimated_budget": "12000.00",
+    "application_date": "2026-10-12",
+    "applicant_name": "赵敏",
+}
+DELIVERY = {
+    "activity_type": "technical_seminar",
+    "activity_start_date": "2026-10-20",
+    "activity_end_date": "2026-10-21",
+    "activity_location": "客户总部三楼会议室",
+    "service_summary": "完成两场技术讲座，收集客户技术意见十二条。",
+}
+EVALUATION = {
+    "evaluation_goal_achievement": "fully",
+    "actual_cost": "11800.00",
+    "evaluation_summary": "客户技术主管全部到场，达成下一步测试意向。",
+}
+RETURN_VISIT = {
+    "return_visit_date": "2026-10-25",
+    "return_visit_method": "phone",
+    "customer_opinion": "讲座内容实用，希望增加实操环节。",
+    "customer_satisfaction": "satisfied",
+}
+
+
+def approve_request(s: Scenario, iid: int) -> None:
+    s.complete(
+        iid,
+        "review_request_by_supervisor",
+        {"supervisor_decision": "approve"},
+        group="supervisor",
+        not_by="account_staff",
+    )
+    s.complete(
+        iid,
+        "approve_request_by_manager",
+        {"manager_decision": "approve"},
+        group="department_manager",
+        not_by="supervisor",
+    )
+
+
+def finish_evaluation(s: Scenario, iid: int) -> None:
+    s.complete(
+        iid, "evaluate_service", EVALUATION, group="account_staff", not_by="supervisor"
+    )
+    s.complete(
+        iid,
+        "review_evaluation_by_supervisor",
+        {"evaluation_supervisor_decision": "approve"},
+        group="supervisor",
+        not_by="department_manager",
+    )
+    s.complete(
+        iid,
+        "approve_evaluation_by_manager",
+        {"evaluation_manager_decision": "approve"},
+        group="department_manager",
+        not_by="supervisor",
+    )
+
+
+def test_approved_end_to_end(scenario: Scenario) -> None:
+    s = scenario
+    iid = s.start(P, REQUEST, group="account_staff").id
+    assert s.steps(iid) == ["review_request_by_supervisor"]
+    approve_request(s, iid)
+    s.complete(
+        iid, "deliver_service", DELIVERY, group="account_staff", not_by="supervisor"
+    )
+    assert s.steps(iid) == ["conduct_return_visit", "evaluate_service"]
+    finish_evaluation(s, iid)
+    s.complete(
+        iid,
+        "conduct_return_visit",
+        RETURN_VISIT,
+        group="account_staff",
+        not_by="department_manager",
+    )
+    assert s.steps(iid) == []
+    assert s.status(iid, "account_staff") == "completed"
+
+
+def test_returned_by_supervisor_and_resubmitted(scenario: Scenario) -> None:
+    s = scenario
+    iid = s.start(P, REQUEST, group="account_staff").id
+    with pytest.raises(InvalidSubmission):  # returning needs an opinion
+        s.complete(
+            iid,
+            "review_request_by_supervisor",
+            {"supervisor_decision": "return"},
+            group="supervisor",
+        )
+    s.complete(
+        iid,
+        "review_request_by_supervisor",
+        {"supervisor_decision": "return", "supervisor_opinion": "请补充客户组织结构。"},
+        group="supervisor",
+    )
+    revision = s.data(iid, "revise_service_request", "account_staff")
+    assert revision["supervisor_opinion"] == "请补充客户组织结构。"
+    s.complete(
+        iid,
+        "revise_service_request",
+        {
+            **REQUEST,
+            "customer_org_structure": "信息中心下设三个处室。",
+            "revision_note": "已补充组织结构。",
+        },
+        group="account_staff",
+        not_by="supervisor",
+    )
+    review = s.data(iid, "review_request_by_supervisor", "supervisor")
+    assert review["request_round"] == 2
+    assert review["customer_org_structure"] == "信息中心下设三个处室。"
+    approve_request(s, iid)
+    assert s.steps(iid) == ["deliver_service"]
+
+
+def test_returned_evaluation_is_filled_in_again(scenario: Scenario) -> None:
+    s = scenario
+    iid = s.start(P, REQUEST, group="account_staff").id
+    approve_request(s, iid)
+    s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
+    s.complete(iid, "evaluate_service", EVALUATION, group="account_staff")
+    s.complete(
+        iid,
+        "review_evaluation_by_supervisor",
+        {"evaluation_supervisor_decision": "approve"},
+        group="supervisor",
+    )
+    s.complete(
+        iid,
+        "approve_evaluation_by_manager",
+        {
+            "evaluation_manager_decision": "return",
+            "evaluation_manager_opinion": "请补充费用明细。",
+        },
+        group="department_manager",
+    )
+    assert "evaluate_service" in s.steps(iid)
+    finish_evaluation(s, iid)
+    assert s.steps(iid) == ["conduct_return_visit"]
+
+
+def test_rejected_by_manager(scenario: Scenario) -> None:
+    s = scenario
+    iid = s.start(P, REQUEST, group="account_staff").id
+    s.complete(
+        iid,
+        "review_request_by_supervisor",
+        {"supervisor_decision": "approve"},
+        group="supervisor",
+    )
+    s.complete(
+        iid,
+        "approve_request_by_manager",
+        {"manager_decision": "reject", "manager_opinion": "本季度预算已用完。"},
+        group="department_manager",
+        not_by="account_staff",
+    )
+    assert s.steps(iid) == []
+    assert s.status(iid, "account_staff") == "completed"
+
+
+def test_overdue_return_visit_is_escalated_to_the_supervisor(
+    scenario: Scenario,
+) -> None:
+    s = scenario
+    with time_machine.travel(T0, tick=False) as clock:
+        iid = s.start(P, REQUEST, group="account_staff").id
+        approve_request(s, iid)
+        s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
+        visit = s.task(iid, "conduct_return_visit", "account_staff")
+        assert visit.due_at == T0 + timedelta(days=7)
+        clock.move_to(T0 + timedelta(days=6, hours=23))
+        s.engine.fire_due_timers()
+        assert "escalate_overdue_return_visit" not in s.steps(iid)
+        clock.move_to(T0 + timedelta(days=7, minutes=1))
+        s.engine.fire_due_timers()
+        assert s.steps(iid) == [
+            "conduct_return_visit",
+            "escalate_overdue_return_visit",
+            "evaluate_service",
+        ]
+        escalation = s.data(iid, "escalate_overdue_return_visit", "supervisor")
+        assert escalation["return_visit_overdue"] is True
+        assert s.task(iid, "conduct_return_visit", "account_staff").is_overdue(
+            T0 + timedelta(days=7, minutes=1)
+        )
+        s.complete(
+            iid,
+            "escalate_overdue_return_visit",
+            {
+                "escalation_action": "urged_staff",
+                "escalation_note": "已电话督促，明日回访。",
+            },
+            group="supervisor",
+            not_by="account_staff",
+        )
+        s.complete(iid, "conduct_return_visit", RETURN_VISIT, group="account_staff")
+        finish_evaluation(s, iid)
+        assert s.status(iid, "account_staff") == "completed"

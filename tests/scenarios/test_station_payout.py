@@ -1,0 +1,228 @@
+"""P4 monthly station payout: every path of PROCESSES.md through the engine API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import time_machine
+
+from engine.errors import InvalidSubmission, NotAuthorized
+from engine.records import SYSTEM
+
+if TYPE_CHECKING:
+    from tests.scenarios.conftest import Scenario
+
+P = "station_payout"
+CB, KB, KP = "city_bureau", "county_bureau", "county_platform_office"
+CP, SM, KF, GM = ("city_platform_office", "station_maintainer", "county_finance",
+                  "general_manager")
+SAMPLE = (Path(__file__).resolve().parents[2] / "workflows" / "samples"
+          / "station_transactions_2026-10.csv").read_text(encoding="utf-8")
+T0 = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)  # 1 November, 10:00 office time
+SIGN = {"station_signed_by": "站长", "station_signed_on": "2026-11-08"}
+APPROVE_SETTLEMENT = {"city_review_decision": "approve"}
+PAID = {"finance_decision": "approve", "invoices_checked": True,
+        "paid_on": "2026-11-20", "payment_voucher_no": "FK-2026-11-20-07"}
+FILED = {"marketing_filing_reference": "SC-2026-11-013",
+         "marketing_filed_on": "2026-11-13"}
+SMS_SENT = {"sms_sent_on": "2026-11-25", "sms_batch_no": "DH-1125",
+            "sms_sent_count": 12}
+REPORTED = {"signed_sheets_collected": True, "county_report_date": "2026-11-11"}
+BRANCH_STEPS: list[tuple[str, dict[str, Any], str, str | None]] = [
+    ("verify_branch_rewards", {"branch_signatures_collected": True,
+                               "branch_verified_on": "2026-11-10"}, KP, CP),
+    ("review_branch_rewards", {"branch_review_decision": "approve"}, CP, KP),
+    ("submit_branch_rewards_to_finance", {
+        "county_leader_name": "县局刘局长", "county_leader_signed_on": "2026-11-15",
+        "submitted_to_finance_on": "2026-11-15"}, KP, None),
+    ("enter_branch_payroll", {"payroll_batch_no": "XC-2026-11",
+                              "payroll_paid_on": "2026-11-24"}, KF, KP),
+]
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+def start_and_import(s: Scenario) -> int:
+    with pytest.raises(NotAuthorized):  # only the city bureau starts a payout by hand
+        s.start(P, {"payout_month": "2026-10"}, group=KB)
+    iid = s.start(P, {"payout_month": "2026-10"}, group=CB).id
+    s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB,
+               not_by=KB)
+    return iid
+
+
+def confirm_stations(s: Scenario, iid: int, disputes: dict[str, str] | None = None
+                     ) -> None:
+    """Every station's keeper signs; those in ``disputes`` dispute with that reason."""
+    disputes = disputes or {}
+    for task in [t for t in s.tasks(iid, SM) if t.bpmn_id == "confirm_station_amount"]:
+        data: Any = s.engine.get_task(task.id, actor=s.actor(SM)).data
+        reason = disputes.get(data["station_to_confirm"]["station_id"])
+        answer = {**SIGN, "station_decision": "dispute" if reason else "confirm"}
+        if reason:
+            answer["station_dispute_reason"] = reason
+        s.engine.complete_task(task.id, answer, actor=s.actor(SM))
+
+
+def settle(s: Scenario, iid: int) -> None:
+    s.complete(iid, "file_with_marketing", FILED, group=CP, not_by=KP)
+    s.complete(iid, "review_payout", APPROVE_SETTLEMENT, group=CP, not_by=KF)
+    s.complete(iid, "review_compliance_and_pay", PAID, group=KF, not_by=CP)
+    outbox = s.data(iid, "send_sms_notices", CP)["sms_outbox"]
+    assert len(outbox) == 12 and outbox[0]["to"] == "13700001101"
+    s.complete(iid, "send_sms_notices", SMS_SENT, group=CP, not_by=SM)
+
+
+def pay_branches(s: Scenario, iid: int) -> None:
+    for bpmn_id, data, group, outsider in BRANCH_STEPS:
+        s.complete(iid, bpmn_id, data, group=group, not_by=outsider)
+    sms = s.data(iid, "send_branch_sms", CP)["branch_sms_outbox"]
+    assert len(sms) == 6 and sms[0]["to"] == "13800000101"
+    s.complete(iid, "send_branch_sms", {"branch_sms_sent_on": "2026-11-25",
+                                        "branch_sms_batch_no": "DH-1125-B"}, group=CP)
+
+
+def test_month_paid_with_a_disputed_station_corrected(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = start_and_import(s)
+    verify = s.data(iid, "verify_allocation", KB)
+    results = {r["station_id"]: r for r in verify["station_results"]}
+    assert results["S201"]["reward_total"] == "37.90"  # worked example in README
+    # S302: a card swiped three times on one day counts twice
+    assert results["S302"]["valid_withdrawals"] == 10
+    assert verify["payout_summary"]["station_reward_total"] == "379.40"
+    assert verify["payout_summary"]["branch_reward_total"] == "169.45"
+    s.complete(
+        iid,
+        "verify_allocation",
+        {"county_verification_decision": "approve"},
+        group=KB,
+        not_by=CB,
+    )
+    assert s.steps(iid).count("confirm_station_amount") == 12
+    confirm_stations(s, iid, {"S104": "本月代收电费少计1笔，应为3.00元。"})
+    s.complete(
+        iid,
+        "correct_station_amount",
+        {"corrected_amount": "3.00", "correction_note": "补计1笔代收电费。"},
+        group=KP,
+        not_by=SM,
+    )
+    assert s.steps(iid).count("confirm_station_amount") == 1  # only S104 signs again
+    confirm_stations(s, iid)
+    s.complete(iid, "report_confirmed_amounts", REPORTED, group=KP, not_by=SM)
+    settle(s, iid)
+    pay_branches(s, iid)
+    assert s.steps(iid) == []
+    assert s.status(iid, CB) == "completed"
+
+
+def test_bad_csv_imports_nothing_and_county_can_send_it_back(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = s.start(P, {"payout_month": "2026-10"}, group=CB).id
+    bad = SAMPLE.replace(
+        "S102,城关西街便民站,B01,,,,urban,13700001102,12,845.50",
+        "S102,城关西街便民站,B01,,,,urban,13700001102,12,845.555",
+    )
+    with pytest.raises(InvalidSubmission) as caught:
+        s.complete(iid, "import_transactions", {"transactions_csv": bad}, group=CB)
+    assert "line 11: mobile_amount '845.555'" in str(caught.value.errors)
+    assert s.steps(iid) == ["import_transactions"]
+    s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB)
+    s.complete(
+        iid,
+        "verify_allocation",
+        {
+            "county_verification_decision": "return",
+            "county_verification_opinion": "柳河支局计划数有误。",
+        },
+        group=KB,
+    )
+    assert s.data(iid, "import_transactions", CB)["county_verification_opinion"]
+    s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB)
+    assert s.steps(iid) == ["verify_allocation"]
+
+
+def test_city_return_and_finance_return(scenario: Scenario,
+                                        clock: time_machine.Traveller) -> None:
+    s = scenario
+    iid = start_and_import(s)
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    confirm_stations(s, iid)
+    s.complete(iid, "report_confirmed_amounts", REPORTED, group=KP)
+    s.complete(iid, "file_with_marketing", FILED, group=CP)
+    s.complete(iid, "review_payout", {"city_review_decision": "return",
+                                      "city_review_opinion": "S101 移动话费金额与系统不符。"},
+               group=CP)
+    s.complete(iid, "handle_city_return", {"reconfirm_station_ids": "S101",
+                                           "city_return_response": "已核对系统数据。"},
+               group=KP, not_by=CP)
+    s.complete(iid, "correct_station_amount", {"corrected_amount": "28.00",
+                                               "correction_note": "按系统数据更正。"}, group=KP)
+    confirm_stations(s, iid)
+    s.complete(iid, "report_confirmed_amounts", REPORTED, group=KP)
+    s.complete(iid, "file_with_marketing", FILED, group=CP)
+    s.complete(iid, "review_payout", APPROVE_SETTLEMENT, group=CP)
+    s.complete(iid, "review_compliance_and_pay", {"finance_decision": "return",
+                                                  "finance_opinion": "缺少代办费发票。"},
+               group=KF)
+    s.complete(iid, "review_payout", APPROVE_SETTLEMENT, group=CP)
+    s.complete(iid, "review_compliance_and_pay", PAID, group=KF)
+    outbox = s.data(iid, "send_sms_notices", CP)["sms_outbox"]
+    assert "28.00" in outbox[0]["text"]
+
+
+def test_missed_deadline_escalates_to_the_general_manager(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = s.start(P, {"payout_month": "2026-10"}, group=CB).id
+    task = s.task(iid, "import_transactions", CB)
+    detail = s.engine.get_task(task.id, actor=s.actor(CB))
+    assert "2026-11-03T18:00:00+08:00" in detail.instructions
+    # the 3rd at 17:59 office time: not late yet
+    clock.move_to(datetime(2026, 11, 3, 9, 59, tzinfo=timezone.utc))
+    s.engine.fire_due_timers()
+    assert s.steps(iid) == ["import_transactions"]
+    clock.move_to(datetime(2026, 11, 3, 10, 1, tzinfo=timezone.utc))
+    s.engine.fire_due_timers()
+    assert s.steps(iid) == ["escalate_late_import", "import_transactions"]
+    escalation = s.data(iid, "escalate_late_import", GM)
+    assert escalation["overdue_step"] == "import"
+    assert escalation["payout_deadlines"]["import"] == "2026-11-03T18:00:00+08:00"
+    s.complete(
+        iid,
+        "escalate_late_import",
+        {"escalation_action": "urged", "escalation_note": "已要求市局当日完成导入。"},
+        group=GM,
+        not_by=CB,
+    )
+    s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB)
+    assert s.steps(iid) == ["verify_allocation"]
+
+
+def test_the_monthly_timer_starts_last_months_payout(scenario: Scenario) -> None:
+    s = scenario
+    with time_machine.travel(
+        datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc), tick=False
+    ):
+        s.engine.fire_due_timers()
+        started = s.engine.list_instances(actor=SYSTEM, process_id=P)
+        assert len(started) == 1 and started[0].started_by == "system"
+        task = s.task(started[0].id, "import_transactions", CB)
+        detail = s.engine.get_task(task.id, actor=s.actor(CB))
+        assert detail.data["payout_month"] == "2026-11"
+        assert detail.data["payout_deadlines"]["import"] == "2026-12-03T18:00:00+08:00"
