@@ -6,11 +6,14 @@ password is the same for all and printed by ``signoff init --demo``; change it i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from engine.core import Engine
 from engine.errors import InvalidInput
-from engine.records import SYSTEM, Role
+from engine.records import SYSTEM, Role, TaskState
 
 DEMO_PASSWORD = "signoff-demo"
 
@@ -89,3 +92,30 @@ def ensure_users(engine: Engine, password: str = DEMO_PASSWORD) -> list[str]:
             continue
         created.append(user.username)
     return created
+
+
+def seed_instances(engine: Engine, path: Path) -> int:
+    """Start the demo instances described in ``path`` unless instances already exist.
+
+    Each entry names a process, its starter, start data and the steps to complete, so a
+    new installation opens with real work waiting in several demo users' inboxes.
+    ``"@file"`` values are read from the file next to ``path``.
+    """
+    if engine.list_instances(actor=SYSTEM, limit=1):
+        return 0
+    entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    for entry in entries:
+        starter = engine.get_actor(entry["starter"])
+        instance = engine.start_instance(entry["process_id"], _load(entry["data"], path),
+                                         actor=starter, business_key=entry["business_key"])
+        for step in entry["steps"]:
+            actor = engine.get_actor(step["user"])
+            task = next(t for t in engine.inbox(actor, state=TaskState.READY, limit=500)
+                        if t.instance_id == instance.id and t.bpmn_id == step["bpmn_id"])
+            engine.complete_task(task.id, _load(step["data"], path), actor=actor)
+    return len(entries)
+
+
+def _load(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    return {k: (path.parent / v[1:]).read_text(encoding="utf-8")
+            if isinstance(v, str) and v.startswith("@") else v for k, v in data.items()}
