@@ -91,8 +91,9 @@ def _callees(session: Session, versions: Iterable[ProcessVersion]) -> set[str]:
     wanted = {i for v in versions for i in v.definition_ids}
     if not wanted:
         return set()
-    by_id = dict(session.execute(select(Definition.id, Definition.def_id).where(
-        Definition.id.in_(wanted), Definition.kind == "bpmn")).tuples())
+    rows = session.execute(select(Definition.id, Definition.def_id).where(
+        Definition.id.in_(wanted), Definition.kind == "bpmn"))
+    by_id = {row.id: row.def_id for row in rows}
     return {by_id[i] for v in versions for i in v.definition_ids
             if i in by_id and by_id[i] != v.process_id}
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from modelkit import DATA, read
 
 from engine import Engine
 from engine.records import SYSTEM
-
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.fixture
 def forms_dir() -> Path:
     return DATA / "forms"
-
-
-def read(name: str) -> bytes:
-    return (DATA / name).read_bytes()
 
 
 @pytest.fixture

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def read(name: str) -> bytes:
+    """The bytes of a file in tests/data."""
+    return (DATA / name).read_bytes()
+
+
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '

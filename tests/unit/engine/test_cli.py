@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from modelkit import DATA
 
 from engine import Engine
 from engine.cli import main

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import read
-from modelkit import chain, process, script_task, user_task
+from modelkit import chain, process, read, script_task, user_task
 
 from engine import DefinitionInvalid, Engine, InvalidSubmission, NotAuthorized
 from engine.records import SYSTEM

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
+from modelkit import DATA
 
 from engine import DefinitionInvalid, Engine
 from engine.records import SYSTEM
