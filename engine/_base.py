@@ -63,6 +63,11 @@ class EngineBase:
     def sessions(self) -> sessionmaker[Session]:
         return self._sessions
 
+    @property
+    def forms_dir(self) -> Path | None:
+        """Where this engine reads forms (None: the packaged forms/schemas)."""
+        return self._forms_dir
+
     def close(self) -> None:
         """Close every pooled database connection (tests, shutdown)."""
         self._sessions.kw["bind"].dispose()

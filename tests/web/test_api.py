@@ -1,0 +1,127 @@
+"""The JSON API: Basic or session auth, JSON errors, no CSRF but JSON-only writes."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from engine import Engine
+
+AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
+PASSWORD = "web-test-password"
+
+
+def basic(username: str, password: str = PASSWORD) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_api_requires_authentication(client: FlaskClient) -> None:
+    response = client.get("/api/tasks")
+    assert response.status_code == 401
+    assert response.json == {
+        "error": {
+            "status": 401,
+            "code": "authentication_required",
+            "message": "sign in or send Basic auth",
+        }
+    }
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_api_wrong_password_is_401_json(client: FlaskClient) -> None:
+    response = client.get("/api/tasks", headers=basic("web.director", "nope-nope"))
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "authentication_failed"
+
+
+def test_api_lists_tasks_with_basic_auth(client: FlaskClient, started: int) -> None:
+    response = client.get("/api/tasks?scope=group", headers=basic("web.director"))
+    assert response.status_code == 200
+    [task] = response.json["tasks"]
+    assert task["instance_id"] == started and task["state"] == "ready"
+    assert task["title_en"] == "Review <script>alert(2)</script>"
+
+
+def test_api_session_auth_works_too(
+    auth: AuthActions, client: FlaskClient, started: int
+) -> None:
+    auth.login("web.director")
+    assert len(client.get("/api/tasks?scope=group").json["tasks"]) == 1
+
+
+def test_api_task_detail_and_complete(client: FlaskClient, started: int) -> None:
+    headers = basic("web.director")
+    task_id = client.get("/api/tasks?scope=group", headers=headers).json["tasks"][0][
+        "id"
+    ]
+    detail = client.get(f"/api/tasks/{task_id}", headers=headers).json
+    assert detail["data"]["subject"] == "电脑采购"
+    body = {
+        "data": {"review_decision": "reject"},
+        "expected_version": detail["instance_version"],
+    }
+    invalid = client.post(f"/api/tasks/{task_id}/complete", json=body, headers=headers)
+    assert invalid.status_code == 422
+    assert "review_opinion" in invalid.json["error"]["errors"]
+    body["data"]["review_opinion"] = "不符合规定"
+    done = client.post(f"/api/tasks/{task_id}/complete", json=body, headers=headers)
+    assert done.status_code == 200 and done.json["status"] == "completed"
+    again = client.post(f"/api/tasks/{task_id}/complete", json=body, headers=headers)
+    assert again.status_code == 409
+    assert again.json["error"]["code"] in ("task_not_ready", "concurrent_update")
+
+
+def test_api_other_users_task_is_404(client: FlaskClient, started: int) -> None:
+    task_id = client.get("/api/tasks?scope=group", headers=basic("web.director")).json[
+        "tasks"
+    ][0]["id"]
+    response = client.get(f"/api/tasks/{task_id}", headers=basic("web.outsider"))
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_api_start_process(client: FlaskClient, web_engine: Engine) -> None:
+    headers = basic("web.applicant")
+    processes = client.get("/api/processes", headers=headers).json["processes"]
+    assert [p["process_id"] for p in processes] == ["web_sample"]
+    body = {
+        "data": {
+            "subject": "API",
+            "amount": "10",
+            "visit_date": "2026-12-01",
+            "category": "b",
+        },
+        "business_key": "API-1",
+    }
+    response = client.post(
+        "/api/processes/web_sample/start", json=body, headers=headers
+    )
+    assert response.status_code == 201
+    assert (
+        response.json["business_key"] == "API-1"
+        and response.json["data"]["amount"] == "10.00"
+    )
+    refused = client.post(
+        "/api/processes/web_sample/start", json=body, headers=basic("web.director")
+    )
+    assert refused.status_code == 403
+
+
+def test_api_writes_must_be_json(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/processes/web_sample/start",
+        data={"data": "x"},
+        headers=basic("web.applicant"),
+    )
+    assert response.status_code == 415 and "error" in response.json
+    bad = client.post(
+        "/api/processes/web_sample/start", json=["x"], headers=basic("web.applicant")
+    )
+    assert bad.status_code == 400
+
+
+def test_api_unknown_route_is_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/nothing", headers=basic("web.applicant"))
+    assert response.status_code == 404 and response.json["error"]["status"] == 404

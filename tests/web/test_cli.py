@@ -1,0 +1,87 @@
+"""``signoff serve``: the parser, the waitress server and the embedded timer worker."""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from web import cli
+from web.server import Server, TimerWorker
+
+
+def test_parser_adds_serve_to_engine_commands() -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(["serve", "--port", "8123"])
+    assert (args.host, args.port, args.web_serve) == ("127.0.0.1", 8123, True)
+    assert not getattr(parser.parse_args(["fire-timers"]), "web_serve", False)
+
+
+def test_main_delegates_other_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr(cli.engine_cli, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["fire-timers"]) == 0
+    assert seen == [["fire-timers"]]
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("0.0.0.0", False),
+        ("example.org", False),
+    ],
+)
+def test_is_loopback(host: str, expected: bool) -> None:
+    assert cli.is_loopback(host) is expected
+
+
+class FakeEngine:
+    def __init__(self, fail: bool = False) -> None:
+        self.calls = 0
+        self.fail = fail
+        self.called = threading.Event()
+
+    def fire_due_timers(self) -> int:
+        self.calls += 1
+        self.called.set()
+        if self.fail:
+            raise RuntimeError("database went away")
+        return 2
+
+
+def test_worker_tick_survives_failures(caplog: pytest.LogCaptureFixture) -> None:
+    worker = TimerWorker(FakeEngine(fail=True), interval=0.01)  # type: ignore[arg-type]
+    assert worker.tick() == 0
+    assert "firing due timers failed" in caplog.text
+    working = TimerWorker(FakeEngine(), interval=0.01)  # type: ignore[arg-type]
+    assert working.tick() == 2
+
+
+def test_worker_runs_until_stopped() -> None:
+    engine = FakeEngine()
+    worker = TimerWorker(engine, interval=0.01)  # type: ignore[arg-type]
+    worker.start()
+    assert engine.called.wait(5)
+    worker.stop()
+    worker.join(5)
+    assert not worker.is_alive() and engine.calls >= 1
+
+
+def test_server_serves_the_app_on_a_free_port(app: Flask) -> None:
+    server = Server(app, host="127.0.0.1", port=0, worker=False)
+    thread = threading.Thread(target=server.wsgi.run, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/login", timeout=10) as response:
+            body: Any = response.read().decode()
+            assert response.status == 200 and "登录" in body
+            assert response.headers["X-Frame-Options"] == "DENY"
+    finally:
+        server.stop()
+        thread.join(5)

@@ -1,0 +1,79 @@
+"""The table from engine errors to HTTP statuses; error pages as HTML and JSON."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, abort
+
+from engine.errors import (
+    AuthenticationFailed,
+    ConcurrentUpdate,
+    DefinitionInvalid,
+    EngineError,
+    InstanceNotRunnable,
+    InvalidInput,
+    InvalidSubmission,
+    NotAuthorized,
+    NotFound,
+    ScriptFailed,
+    TaskNotReady,
+)
+from web.errors import STATUS, status_for
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (NotFound("x"), 404),
+        (NotAuthorized("x"), 403),
+        (TaskNotReady("x"), 409),
+        (ConcurrentUpdate("x"), 409),
+        (InvalidSubmission({"a": ["is required"]}), 422),
+        (DefinitionInvalid("x", file="a.bpmn", line=3), 422),
+        (AuthenticationFailed("x"), 401),
+        (InstanceNotRunnable("x"), 409),
+        (InvalidInput("x"), 400),
+        (ScriptFailed("boom", bpmn_id="t"), 409),
+        (EngineError("x"), 400),
+    ],
+)
+def test_status_for_each_engine_error(error: EngineError, status: int) -> None:
+    assert status_for(error) == status
+
+
+def test_every_listed_error_is_an_engine_error() -> None:
+    assert all(issubclass(cls, EngineError) for cls in STATUS)
+
+
+@pytest.fixture
+def raising_app(app: Flask) -> Flask:
+    @app.get("/boom/<kind>")
+    def boom(kind: str) -> str:
+        if kind == "conflict":
+            raise ConcurrentUpdate("someone else was first")
+        if kind == "invalid":
+            raise InvalidSubmission({"amount": ["must be money"]})
+        abort(405)
+
+    @app.get("/api/boom")
+    def api_boom() -> str:
+        raise InvalidSubmission({"amount": ["must be money"]})
+
+    return app
+
+
+def test_engine_error_renders_html_page(raising_app: Flask) -> None:
+    response = raising_app.test_client().get("/boom/conflict")
+    assert response.status_code == 409
+    assert "已被他人处理" in response.text and "someone else was first" in response.text
+
+
+def test_http_error_renders_html_page(raising_app: Flask) -> None:
+    response = raising_app.test_client().get("/boom/other")
+    assert response.status_code == 405 and "错误代码 405" in response.text
+
+
+def test_api_errors_are_json(raising_app: Flask) -> None:
+    response = raising_app.test_client().get("/api/boom")
+    assert response.status_code == 422
+    assert response.json["error"]["errors"] == {"amount": ["must be money"]}

@@ -1,0 +1,161 @@
+"""Blueprint "auditor": the read-only auditor workspace over the engine's audit API.
+
+Search with keyset paging, instance timelines, canned reports, streamed exports and
+chain verification. Who may see it (auditors and admins) is decided by the engine; a
+refusal arrives as NotAuthorized and becomes a 403 in web/errors.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from engine.audit_records import AuditFilter
+from web import current_engine
+from web.auth import current_actor, login_required
+
+bp = Blueprint("auditor", __name__, url_prefix="/auditor")
+
+PAGE_SIZE = 50
+EXPORTS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+FIELDS = ("process", "instance", "key", "user", "type", "since", "until")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """The search form as read, defensively, from the query string."""
+
+    values: Mapping[str, str]
+    types: tuple[str, ...]
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], types: list[str]) -> AuditQuery:
+        values = {name: str(args.get(name, "")).strip()[:128] for name in FIELDS}
+        return cls(values=values, types=tuple(t[:64] for t in types if t)[:20])
+
+    def to_filter(self) -> AuditFilter:
+        instance = self.values["instance"]
+        return AuditFilter(
+            process_id=self.values["process"] or None,
+            instance_id=int(instance) if instance.isdigit() else None,
+            business_key=self.values["key"] or None,
+            user=self.values["user"] or None,
+            event_types=self.types,
+            since=_day(self.values["since"]),
+            until=_day(self.values["until"], next_day=True),
+        )
+
+    def args(self, **extra: str) -> dict[str, Any]:
+        """The query string of this search (for paging and export links)."""
+        kept: dict[str, Any] = {k: v for k, v in self.values.items() if v}
+        if self.types:
+            kept["type"] = list(self.types)
+        return {**kept, **extra}
+
+
+def _day(text: str, *, next_day: bool = False) -> datetime | None:
+    """A YYYY-MM-DD form value as UTC midnight (the day after, for an inclusive end)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    return start + timedelta(days=1) if next_day else start
+
+
+def _query() -> AuditQuery:
+    return AuditQuery.from_args(request.args, request.args.getlist("type"))
+
+
+@bp.get("/")
+@login_required
+def search() -> str:
+    """Search form and one page of results; ``cursor`` pages on, at any depth."""
+    query = _query()
+    page = current_engine().search_audit(
+        query.to_filter(),
+        actor=current_actor(),
+        cursor=request.args.get("cursor") or None,
+        limit=PAGE_SIZE,
+    )
+    next_url = None
+    if page.next_cursor:
+        next_url = url_for(".search", **query.args(cursor=page.next_cursor))
+    return render_template(
+        "auditor/search.html",
+        query=query,
+        page=page,
+        next_url=next_url,
+        exports=EXPORTS,
+    )
+
+
+@bp.get("/export.<fmt>")
+@login_required
+def export(fmt: str) -> Response:
+    """Stream the current search as CSV or JSON Lines, however large."""
+    chunks = current_engine().export_audit(
+        _query().to_filter(), fmt=fmt, actor=current_actor()
+    )
+    headers = {"Content-Disposition": f'attachment; filename="audit.{fmt}"'}
+    return Response(chunks, mimetype=EXPORTS.get(fmt, "text/plain"), headers=headers)
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def timeline(instance_id: int) -> str:
+    """Each step of one instance: who, when, how long, what changed, deadlines."""
+    steps = current_engine().instance_timeline(instance_id, actor=current_actor())
+    return render_template("auditor/timeline.html", timeline=steps)
+
+
+@bp.get("/instances/<int:instance_id>/record.json")
+@login_required
+def record(instance_id: int) -> Response:
+    """Download the instance's verifiable record (``signoff audit verify --file``)."""
+    data = current_engine().export_instance_record(instance_id, actor=current_actor())
+    name = f"instance-{instance_id}-audit-record.json"
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/reports")
+@login_required
+def reports() -> str:
+    """The canned reports, or one of them over an optional date range and process."""
+    engine, actor = current_engine(), current_actor()
+    name = request.args.get("name", "")
+    values = {
+        k: str(request.args.get(k, "")).strip()[:128]
+        for k in ("since", "until", "process")
+    }
+    report = None
+    if name:
+        report = engine.audit_report(
+            name,
+            actor=actor,
+            since=_day(values["since"]),
+            until=_day(values["until"], next_day=True),
+            process_id=values["process"] or None,
+        )
+    return render_template(
+        "auditor/reports.html",
+        reports=engine.list_audit_reports(actor=actor),
+        report=report,
+        values=values,
+    )
+
+
+@bp.post("/verify")
+@login_required
+def verify() -> str:
+    """Walk the whole hash chain now and show the result (or the first broken event)."""
+    result = current_engine().verify_audit_chain(actor=current_actor())
+    return render_template("auditor/verify.html", result=result)

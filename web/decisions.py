@@ -1,0 +1,62 @@
+"""Earlier decisions of an instance, as read-only rows labelled from their forms.
+
+Presentation only: turns the task_completed audit entries the engine returns with a task
+into (label, text) rows in the reader's language. No engine calls, no rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import forms
+from engine import AuditEntry
+from web.submission import load_form
+from web.templating import display_value
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One completed step: who, when, which step, and what they submitted."""
+
+    entry: AuditEntry
+    rows: tuple[tuple[str, str], ...]
+
+
+def earlier_decisions(history: Iterable[AuditEntry], lang: str) -> list[Decision]:
+    """Return the submitted data of each completed task, labelled from its form."""
+    decisions = []
+    for entry in history:
+        data = entry.payload.get("data")
+        if entry.event_type != "task_completed" or not isinstance(data, Mapping):
+            continue
+        form_key = entry.payload.get("form_key")
+        decisions.append(Decision(entry, labelled_rows(form_key, data, lang)))
+    return decisions
+
+
+def labelled_rows(
+    form_key: object, data: Mapping[str, object], lang: str
+) -> tuple[tuple[str, str], ...]:
+    """Return (label, text) for each filled field; option values become their labels."""
+    try:
+        spec = load_form(form_key) if isinstance(form_key, str) else None
+    except (forms.FormNotFound, forms.FormSchemaInvalid):
+        spec = None
+    if spec is None:
+        return tuple((name, display_value(value)) for name, value in data.items())
+    rows = []
+    for field in forms.fields(spec, data, lang=lang):
+        if field.name not in data or data[field.name] in (None, "", []):
+            continue
+        rows.append((field.label, field_text(field, data[field.name])))
+    return tuple(rows)
+
+
+def field_text(field: forms.Field, value: object) -> str:
+    """Return a submitted value as a person reads it (option labels, yes/no)."""
+    if field.widget == "checkbox" or not field.options:
+        return display_value(value)
+    labels = dict(field.options)
+    chosen = field.value if isinstance(field.value, tuple) else (field.value,)
+    return ", ".join(labels.get(item, item) for item in chosen)

@@ -1,0 +1,173 @@
+/* What the admin editors share: their JSON data block, posting JSON with the CSRF
+   token, the status line, and the list of problems tied to elements. No inline script
+   (CSP): every page passes its data in <script type="application/json"> blocks. */
+(function () {
+  "use strict";
+  function readJSON(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : {};
+  }
+  var data = readJSON("editor-data");
+  var texts = readJSON("editor-text");
+
+  function postJSON(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf },
+      body: JSON.stringify(body)
+    });
+  }
+
+  function status(message, kind) {
+    var node = document.getElementById("editor-status");
+    if (node) {
+      node.textContent = message;
+      node.className = "editor-status" + (kind ? " " + kind : "");
+    }
+  }
+
+  function problemItem(problem, onPick) {
+    var item = document.createElement("li");
+    item.className = "problem";
+    if (problem.element_id) {
+      item.setAttribute("data-element", problem.element_id);
+      var pick = document.createElement("button");
+      pick.type = "button";
+      pick.className = "link-button element-ref";
+      pick.textContent = problem.element_id;
+      pick.addEventListener("click", function () { onPick(problem); });
+      item.appendChild(pick);
+    }
+    var where = problem.line ? " (" + texts.line.replace("{n}", problem.line) + ")" : "";
+    item.appendChild(document.createTextNode(where + " " + problem.message));
+    return item;
+  }
+
+  function showProblems(problems, onPick) {
+    var box = document.getElementById("problems");
+    var list = document.getElementById("problem-list");
+    list.textContent = "";
+    problems.forEach(function (p) { list.appendChild(problemItem(p, onPick)); });
+    box.hidden = problems.length === 0;
+    box.setAttribute("data-count", String(problems.length));
+  }
+
+  window.SignoffEditor = {
+    data: data, texts: texts, postJSON: postJSON, status: status,
+    showProblems: showProblems
+  };
+})();
+
+/* The buttons every modeler page has: tabs (diagram / XML), save draft, check, deploy.
+   ``adapter`` knows the modeler: getSource(), importSource(xml), highlight(problems),
+   onChange(callback), pick(problem). Deploy is enabled only after a clean check of
+   exactly the content on screen; the server checks again anyway. */
+(function () {
+  "use strict";
+  var E = window.SignoffEditor;
+
+  function byId(id) { return document.getElementById(id); }
+
+  E.shell = function (adapter) {
+    var checkedSource = null;
+    var deployButton = byId("deploy");
+    var xmlBox = byId("xml-source");
+    var showingXml = false;
+    var xmlAtSwitch = "";
+
+    function source() {
+      return showingXml ? Promise.resolve(xmlBox.value) : adapter.getSource();
+    }
+    function changed() {
+      checkedSource = null;
+      deployButton.disabled = true;
+      E.status(E.texts.unsaved, "dirty");
+    }
+    function save(text) {
+      return E.postJSON(E.data.urls.save, {
+        source: text, expected_version: E.data.draft_version
+      }).then(function (response) {
+        if (!response.ok) {
+          E.status(response.status === 409 ? E.texts.conflict : E.texts.failed, "error");
+          throw new Error("save failed: " + response.status);
+        }
+        return response.json();
+      }).then(function (body) {
+        E.data.draft_version = body.row_version;
+        E.status(E.texts.saved, "ok");
+      });
+    }
+    function check(text) {
+      E.status(E.texts.checking);
+      return E.postJSON(E.data.urls.check, { source: text }).then(function (response) {
+        if (!response.ok) {
+          E.status(E.texts.failed, "error");
+          throw new Error("check failed: " + response.status);
+        }
+        return response.json();
+      }).then(function (body) {
+        E.data.problems = body.problems;
+        E.showProblems(body.problems, adapter.pick);
+        adapter.highlight(body.problems);
+        var clean = body.problems.length === 0;
+        checkedSource = clean ? text : null;
+        deployButton.disabled = !clean;
+        E.status(clean ? E.texts.clean : E.texts.problems.replace(
+          "{n}", body.problems.length), clean ? "ok" : "error");
+        return clean;
+      });
+    }
+    function showTab(xml) {
+      if (xml === showingXml) { return Promise.resolve(); }
+      if (xml) {
+        return adapter.getSource().then(function (text) {
+          xmlBox.value = xmlAtSwitch = text;
+          showingXml = true;
+          byId("diagram-pane").hidden = true;
+          byId("xml-pane").hidden = false;
+          byId("tab-xml").setAttribute("aria-selected", "true");
+          byId("tab-diagram").setAttribute("aria-selected", "false");
+        });
+      }
+      var reimport = xmlBox.value !== xmlAtSwitch ?
+        adapter.importSource(xmlBox.value) : Promise.resolve();
+      return reimport.then(function () {
+        showingXml = false;
+        byId("diagram-pane").hidden = false;
+        byId("xml-pane").hidden = true;
+        byId("tab-xml").setAttribute("aria-selected", "false");
+        byId("tab-diagram").setAttribute("aria-selected", "true");
+      }, function () {
+        E.status(E.texts.badXml, "error");
+      });
+    }
+
+    adapter.onChange(changed);
+    xmlBox.addEventListener("input", changed);
+    byId("tab-diagram").addEventListener("click", function () { showTab(false); });
+    byId("tab-xml").addEventListener("click", function () { showTab(true); });
+    byId("save-draft").addEventListener("click", function () {
+      source().then(save).catch(function () {});
+    });
+    byId("check").addEventListener("click", function () {
+      source().then(check).catch(function () {});
+    });
+    deployButton.addEventListener("click", function () {
+      source().then(function (text) {
+        var ready = text === checkedSource ? Promise.resolve(true) : check(text);
+        return ready.then(function (clean) {
+          if (!clean) { return; }
+          return save(text).then(function () {
+            E.status(E.texts.deploying);
+            byId("deploy-form").submit();
+          });
+        });
+      }).catch(function () {});
+    });
+    E.showProblems(E.data.problems || [], adapter.pick);
+    return {
+      problemsShown: function () { adapter.highlight(E.data.problems || []); }
+    };
+  };
+})();

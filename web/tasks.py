@@ -1,0 +1,131 @@
+"""Blueprint "tasks": the task page with its form, submit, claim, unclaim and reassign.
+
+Forms are rendered from forms/ definitions; the engine validates what is submitted and
+decides who may do what. A lost race re-shows the user's input instead of dropping it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from uuid import UUID
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+import forms
+from engine import TaskDetail, TaskState
+from engine.errors import (
+    ConcurrentUpdate,
+    InvalidSubmission,
+    NotAuthorized,
+    NotFound,
+    TaskNotReady,
+)
+from web import current_engine
+from web.auth import can_assign, current_actor, login_required, next_url
+from web.decisions import earlier_decisions
+from web.i18n import current_language
+from web.submission import errors_in, expected_version, load_form, submitted_values
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@bp.get("/<uuid:task_id>")
+@login_required
+def show(task_id: UUID) -> str:
+    """Show the task: instructions, earlier decisions, and its form."""
+    detail = current_engine().get_task(task_id, actor=current_actor())
+    return render_task(detail, values=detail.data)
+
+
+@bp.post("/<uuid:task_id>")
+@login_required
+def submit(task_id: UUID) -> Response | tuple[str, int]:
+    """Complete the task with the posted form; re-show it on errors or a lost race."""
+    actor, engine, values = current_actor(), current_engine(), submitted_values()
+    try:
+        detail = engine.get_task(task_id, actor=actor)
+        engine.complete_task(
+            task_id, values, actor=actor, expected_version=expected_version()
+        )
+    except InvalidSubmission as exc:
+        return render_task(detail, values=values, error=exc), 422
+    except (TaskNotReady, ConcurrentUpdate, NotAuthorized):
+        # Completed or claimed by a colleague since the form was shown: keep the input.
+        return render_task(detail, values=values, conflict=True), 409
+    except NotFound:
+        return render_template("tasks/gone.html", values=values), 404
+    flash(
+        gettext("Done: %(title)s", title=detail.task.label(current_language())),
+        "success",
+    )
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<uuid:task_id>/claim")
+@login_required
+def claim(task_id: UUID) -> Response:
+    """Take an unclaimed task of one of my groups."""
+    task = current_engine().claim_task(task_id, actor=current_actor())
+    flash(
+        gettext("Claimed: %(title)s", title=task.label(current_language())), "success"
+    )
+    return redirect(next_url(url_for("tasks.show", task_id=task.id)))
+
+
+@bp.post("/<uuid:task_id>/unclaim")
+@login_required
+def unclaim(task_id: UUID) -> Response:
+    """Give a claimed task back to its group."""
+    task = current_engine().unclaim_task(task_id, actor=current_actor())
+    flash(gettext("Released: %(title)s", title=task.label(current_language())), "info")
+    return redirect(next_url())
+
+
+@bp.post("/<uuid:task_id>/assign")
+@login_required
+def assign(task_id: UUID) -> Response:
+    """Hand a task to a named colleague (managers and administrators)."""
+    assignee = request.form.get("assignee", "").strip()
+    task = current_engine().assign_task(task_id, assignee, actor=current_actor())
+    message = gettext(
+        "%(title)s is now assigned to %(user)s",
+        title=task.label(current_language()),
+        user=task.assignee or "",
+    )
+    flash(message, "success")
+    return redirect(next_url())
+
+
+def render_task(
+    detail: TaskDetail,
+    *,
+    values: Mapping[str, object],
+    error: InvalidSubmission | None = None,
+    conflict: bool = False,
+) -> str:
+    """Render tasks/show.html for ``detail`` with the given field values and errors."""
+    lang, task, actor = current_language(), detail.task, current_actor()
+    spec = load_form(task.form_key)
+    errors = errors_in(error, lang) if error else {}
+    return render_template(
+        "tasks/show.html",
+        detail=detail,
+        task=task,
+        spec=spec,
+        fields=forms.fields(spec, values, lang=lang, errors=errors) if spec else [],
+        readonly=forms.readonly_fields(spec, detail.data, lang=lang) if spec else [],
+        decisions=earlier_decisions(detail.history, lang),
+        general_errors=forms.general_errors(spec, errors) if spec else [],
+        instructions=(
+            detail.instructions_en
+            if lang == "en" and detail.instructions_en
+            else detail.instructions
+        ),
+        conflict=conflict,
+        is_open=task.state is TaskState.READY
+        and not conflict
+        and task.assignee in (None, actor.username),
+        can_assign=can_assign(actor),
+    )

@@ -1,0 +1,114 @@
+"""Jinja filters and globals: dates in the user's time zone, form-field helpers, labels.
+
+Presentation only: no engine writes, no business rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import Flask, g
+from flask_babel import format_datetime, gettext, lazy_gettext
+from markupsafe import Markup, escape
+
+from engine import GroupInfo
+from web import current_engine
+
+STATUS_LABELS = {
+    "running": lazy_gettext("Running"),
+    "completed": lazy_gettext("Completed"),
+    "error": lazy_gettext("Error"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "suspended": lazy_gettext("Suspended"),
+    "ready": lazy_gettext("Waiting"),
+}
+EVENT_LABELS = {
+    "instance_started": lazy_gettext("Started the request"),
+    "instance_completed": lazy_gettext("Process finished"),
+    "instance_failed": lazy_gettext("Process stopped with an error"),
+    "instance_retried": lazy_gettext("Retried after an error"),
+    "instance_cancelled": lazy_gettext("Cancelled the request"),
+    "task_created": lazy_gettext("Task created"),
+    "task_claimed": lazy_gettext("Claimed the task"),
+    "task_unclaimed": lazy_gettext("Released the task"),
+    "task_assigned": lazy_gettext("Assigned the task"),
+    "task_completed": lazy_gettext("Completed the task"),
+    "task_cancelled": lazy_gettext("Task cancelled"),
+    "timer_fired": lazy_gettext("Timer fired"),
+    "timer_failed": lazy_gettext("Timer failed"),
+}
+INPUT_TYPES = {
+    "date": {"type": "date"},
+    "integer": {"type": "number", "inputmode": "numeric"},
+    "number": {"type": "number", "inputmode": "decimal"},
+    "money": {"type": "text", "inputmode": "decimal", "autocomplete": "off"},
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals below on ``app``'s Jinja environment."""
+    app.add_template_filter(format_when, "datetime")
+    app.add_template_filter(chosen_values)
+    app.add_template_filter(input_attributes)
+    app.add_template_filter(display_value)
+    app.add_template_global(group_title)
+    app.jinja_env.globals.update(status_labels=STATUS_LABELS, event_labels=EVENT_LABELS)
+
+
+def format_when(value: datetime | None, fmt: str = "short") -> str:
+    """Format a UTC datetime in the configured time zone and the user's language."""
+    return str(format_datetime(value, fmt)) if value is not None else ""
+
+
+def chosen_values(value: object) -> list[str]:
+    """Return a field's current value(s) as strings, for checked/selected tests."""
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def input_attributes(field: object) -> Markup:
+    """Return the type/min/max/maxlength attributes of an <input> for a form field."""
+    attrs: dict[str, object] = dict(INPUT_TYPES.get(getattr(field, "widget", ""), {}))
+    attrs.setdefault("type", "text")
+    names = (("min", "min"), ("max", "max"), ("step", "step"), ("pattern", "pattern"))
+    for attr, html in (*names, ("max_length", "maxlength")):
+        value = getattr(field, attr, None)
+        if value is not None and not (attr == "step" and attrs["type"] == "text"):
+            attrs[html] = value
+    return Markup("").join(
+        Markup(' {}="{}"').format(escape(name), escape(str(value)))
+        for name, value in attrs.items()
+    )
+
+
+def display_value(value: object) -> str:
+    """Render a stored value for people: yes/no, lists joined, empty as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(gettext("Yes") if value else gettext("No"))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(display_value(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {display_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def group_title(name: str | None, lang: str) -> str:
+    """Return a group's title in ``lang`` (its name when the group is unknown)."""
+    if not name:
+        return ""
+    groups: dict[str, GroupInfo] | None = g.get("group_titles")
+    if groups is None:
+        groups = {group.name: group for group in current_engine().list_groups()}
+        g.group_titles = groups
+    group = groups.get(name)
+    if group is None:
+        return name
+    return group.title_en if lang == "en" and group.title_en else group.title
