@@ -38,13 +38,15 @@ chromium:
 
 lint: install-test
 	$(BIN)/lint-imports
-	$(BIN)/mypy engine forms
+	$(BIN)/mypy engine forms web
 
 test: install-test services chromium lint
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: install-test services
 	$(BIN)/python bench/engine_step.py
+	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -30,6 +30,9 @@ from engine.records import (
     IncidentInfo,
     InstanceInfo,
     InstanceStatus,
+    JobInfo,
+    MessageInfo,
+    NotificationInfo,
     ProcessInfo,
     Role,
     StepInfo,
@@ -44,7 +47,7 @@ __all__ = [
     "SYSTEM", "Actor", "AuditEntry", "AuthenticationFailed", "ConcurrentUpdate",
     "DefinitionInfo", "DefinitionInvalid", "DiagramInfo", "Engine", "EngineConfig",
     "EngineError", "GroupInfo", "IncidentInfo", "InstanceInfo", "InstanceNotRunnable",
-    "InstanceStatus", "InvalidInput", "InvalidSubmission", "NotAuthorized", "NotFound",
+    "InstanceStatus", "InvalidInput", "JobInfo", "MessageInfo", "NotificationInfo", "InvalidSubmission", "NotAuthorized", "NotFound",
     "ProcessInfo", "Role", "ScriptFailed", "StepInfo", "TaskDetail", "TaskInfo",
     "TaskNotReady", "TaskState", "TimerInfo", "UserInfo",
 ]

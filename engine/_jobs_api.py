@@ -7,15 +7,26 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from engine import audit, definitions, identity, instances, runtime, schedules, timers
+from engine import (
+    audit,
+    deadline_config,
+    definitions,
+    identity,
+    instances,
+    jobs,
+    messages,
+    runtime,
+    schedules,
+    timers,
+    worklist,
+)
 from engine._runtime_api import RuntimeAPI
 from engine.audit import AuditType
 from engine.errors import InstanceNotRunnable, ScriptFailed
-from engine.models import HumanTask, StartTimer
+from engine.models import HumanTask
 from engine.records import SYSTEM, Actor, InstanceInfo, InstanceStatus, TaskState, TimerInfo
 
 logger = logging.getLogger(__name__)
@@ -25,34 +36,38 @@ class JobsAPI(RuntimeAPI):
     def fire_due_timers(self, *, limit: int = 100) -> int:
         """Fire timers that are due, each instance in its own transaction.
 
+        Any number of workers may call this at once: each due instance (and each due
+        timer start) is claimed by exactly one of them (``FOR UPDATE SKIP LOCKED``).
+
         Returns:
-            How many instances had timers fired. One failing instance is put in
-            ``error`` and does not stop the others.
+            How many instances had timers fired or were started by a timer. A failing
+            instance is put in ``error`` (script) or retried later with back-off
+            (anything else) and does not stop the others.
         """
-        now = self.now()
-        with self._tx() as session:
-            due = timers.due_instance_ids(session, now, limit=limit)
-            starts = [row.id for row in schedules.due_rows(session, now, limit=limit)]
-        fired = sum(self._fire_start(start_id) for start_id in starts)
-        for instance_id in due:
-            try:
-                fired += self._fire_instance(instance_id)
-            except ScriptFailed as exc:
-                self._record_failure(instance_id, exc, actor=SYSTEM,
-                                     retry={"kind": "timers"})
-            except Exception:  # the one allowed catch-all: log, record, go on
-                logger.exception("timer of instance %s failed", instance_id)
+        fired = 0
+        for _ in range(limit):
+            if not self.fire_start_timer(None):
+                break
+            fired += 1
+        for _ in range(limit):
+            outcome = self._fire_guarded(None)
+            if outcome is None:
+                break
+            fired += outcome
         return fired
 
-    def _fire_start(self, start_id: int) -> int:
-        """Start one instance for a due timer start event, exactly once (row locked)."""
+    def fire_instance_timers(self, instance_id: int) -> int:
+        """Fire the due timers of one instance (a dispatched worker's entry point)."""
+        return self._fire_guarded(instance_id) or 0
+
+    def fire_start_timer(self, start_id: int | None) -> bool:
+        """Start one instance for a due timer start event (the next or the given one)."""
         now = self.now()
         failure: ScriptFailed | None = None
         with self._tx() as session:
-            row = session.scalars(select(StartTimer).where(StartTimer.id == start_id)
-                                  .with_for_update(skip_locked=True)).first()
-            if row is None or row.due_at is None or row.due_at > now:
-                return 0
+            row = schedules.claim(session, now, start_id=start_id)
+            if row is None or row.due_at is None:
+                return False
             scheduled_for = row.due_at
             schedules.advance(row, now)
             version = definitions.get_process_version(session, row.process_id)
@@ -62,25 +77,57 @@ class JobsAPI(RuntimeAPI):
         if failure is not None:
             self._record_failure(failure.instance_id or 0, failure, actor=SYSTEM,
                                  retry={"kind": "advance"})
-        return 1
+        return True
 
-    def _fire_instance(self, instance_id: int) -> int:
+    def _fire_guarded(self, instance_id: int | None) -> int | None:
+        """Fire one instance; None when nothing was due. Failures are recorded here."""
+        claimed: list[int] = []
+        try:
+            return self._fire_timers(instance_id, claimed)
+        except ScriptFailed as exc:
+            self._record_failure(claimed[0], exc, actor=SYSTEM,
+                                 retry={"kind": "timers"})
+            return 0
+        except Exception as exc:  # the one allowed catch-all: log, record, go on
+            if not claimed:
+                raise
+            logger.exception("timers of instance %s failed; retrying later", claimed[0])
+            self._retry_timers_later(claimed[0], exc)
+            return 0
+
+    def _fire_timers(self, instance_id: int | None, claimed: list[int]) -> int | None:
+        """Claim an instance with due timers and fire them, in one transaction."""
         now = self.now()
         with self._tx() as session:
-            row = instances.get(session, instance_id, lock=True)
-            due = timers.due_rows(session, instance_id, now)
-            if row.status != InstanceStatus.RUNNING.value or not due:
-                return 0
+            row = timers.claim(session, now, instance_id=instance_id)
+            if row is None:
+                return None
+            claimed.append(row.id)
+            due = timers.due_rows(session, row.id, now)
             _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
             runtime.fire_timers(workflow)
             for timer in due:
                 audit.record(session, AuditType.TIMER_FIRED, actor=SYSTEM.username, at=now,
-                             instance_id=instance_id, task_id=timer.task_id,
+                             instance_id=row.id, task_id=timer.task_id,
                              bpmn_id=timer.bpmn_id, payload={"due_at": timer.due_at,
                                                              "kind": timer.kind})
             instances.save(session, row, workflow, actor=SYSTEM, now=now)
             self._audit_if_finished(session, row, SYSTEM)
             return 1
+
+    def _retry_timers_later(self, instance_id: int, error: BaseException) -> None:
+        """Hand the instance to a retry job: back-off, and an incident after N tries."""
+        now = self.now()
+        with self._tx() as session:
+            config = deadline_config.of(session)
+            delay = jobs.backoff(1, base=config.backoff_base, cap=config.backoff_cap)
+            jobs.enqueue(session, timers.RETRY, run_at=now + delay, now=now,
+                         key=timers.retry_key(instance_id), instance_id=instance_id,
+                         payload={"instance_id": instance_id, "error": repr(error)},
+                         max_attempts=config.job_max_attempts, attempts=1)
+            audit.record(session, AuditType.TIMER_FAILED, actor=SYSTEM.username, at=now,
+                         instance_id=instance_id, payload={"error": repr(error)[:2000],
+                                                           "retry_at": now + delay})
 
     def retry_instance(self, instance_id: int, *, actor: Actor,
                        data: Mapping[str, Any] | None = None) -> InstanceInfo:
@@ -109,6 +156,7 @@ class JobsAPI(RuntimeAPI):
                              at=now, instance_id=row.id, payload={"replayed": retry, "corrected": correction})
                 if retry.get("kind") == "complete":
                     _close_replayed(session, retry, now)
+                jobs.resolve(session, timers.retry_key(row.id))
                 instances.save(session, row, workflow, actor=actor, now=now)
                 self._audit_if_finished(session, row, actor)
                 return instances.to_info(session, row, runtime.data_of(workflow))
@@ -122,6 +170,10 @@ class JobsAPI(RuntimeAPI):
             runtime.complete(workflow, UUID(retry["task_id"]), retry.get("data") or {})
         elif kind == "timers":
             runtime.fire_timers(workflow)
+        elif kind == "message":
+            messages.catch(workflow, str(retry["task_id"]), str(retry["name"]),
+                           retry.get("data") or {})
+            runtime.advance(workflow)
         else:
             runtime.advance(workflow)
 
@@ -138,6 +190,12 @@ def _correct(workflow: Any, retry: dict[str, Any], data: Mapping[str, Any]
     targets = [t.data for t in workflow.get_tasks(state=SpiffState.READY)]
     if retry.get("kind") == "complete":
         targets.append(retry.setdefault("data", {}))
+    if retry.get("kind") == "message":
+        # The catch event still waits and re-reads its parent's data when it catches,
+        # so the corrections travel with the message, which is merged in last.
+        waiting = runtime.find_task(workflow, UUID(str(retry["task_id"])))
+        targets += [*([waiting.data] if waiting is not None else []),
+                    retry.setdefault("data", {})]
     before = {k: next((t[k] for t in targets if k in t), None) for k in data}
     for target in targets:
         target.update(dict(data))
@@ -153,5 +211,6 @@ def _close_replayed(session: Session, retry: dict[str, Any], now: Any) -> None:
         task.completed_at = now
         audit.record(session, AuditType.TASK_COMPLETED, actor=str(retry.get("actor")),
                      at=now, instance_id=task.instance_id, task_id=task.id,
-                     bpmn_id=task.bpmn_id, payload={"data": retry.get("data") or {},
+                     bpmn_id=task.bpmn_id, payload={**worklist.titles(task),
+                                                    "data": retry.get("data") or {},
                                                     "replayed": True})

@@ -9,7 +9,6 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine import audit, identity, instances, runtime, worklist
 from engine._base import EngineBase, task_uuid
@@ -54,7 +53,8 @@ class QueriesAPI(EngineBase):
             instance = instances.get(session, row.instance_id)
             _loaded, workflow = instances.open_workflow(session, instance,
                                                         self._script_engine)
-            spiff = runtime.find_task(workflow, uuid)
+            spiff = runtime.find_task(workflow, uuid) or instances.find_archived_task(
+                session, instance, workflow, uuid)
             data = dict(spiff.data) if spiff is not None else runtime.data_of(workflow)
             data.pop("data_objects", None)
             extensions = getattr(spiff.task_spec, "extensions", {}) if spiff else {}
@@ -111,7 +111,7 @@ class QueriesAPI(EngineBase):
         with self._tx() as session:
             row = self._visible_instance(session, instance_id, actor)
             loaded, workflow = instances.open_workflow(session, row, self._script_engine)
-            states = _element_states(workflow)
+            states = runtime.element_states(workflow)
             errored = (row.incident or {}).get("bpmn_id")
             return DiagramInfo(
                 instance_id=row.id, process_id=row.process_id, bpmn_xml=loaded.bpmn_xml,
@@ -147,18 +147,3 @@ def _render(text: str, data: dict[str, Any]) -> str:
         return _TEMPLATES.from_string(text).render(**data)
     except TemplateError:
         return text
-
-
-def _element_states(workflow: Any) -> dict[str, set[str]]:
-    states: dict[str, set[str]] = {"completed": set(), "active": set(), "waiting": set()}
-    for task in workflow.get_tasks():
-        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        if not bpmn_id:
-            continue
-        if task.state == SpiffState.COMPLETED:
-            states["completed"].add(bpmn_id)
-        elif task.state in (SpiffState.READY, SpiffState.STARTED):
-            states["active"].add(bpmn_id)
-        elif task.state == SpiffState.WAITING:
-            states["waiting"].add(bpmn_id)
-    return states

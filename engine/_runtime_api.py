@@ -112,7 +112,7 @@ class RuntimeAPI(EngineBase):
             payload = change(session, row, actor)
             audit.record(session, event, actor=actor.username, at=self.now(),
                          instance_id=row.instance_id, task_id=row.id, bpmn_id=row.bpmn_id,
-                         payload=payload)
+                         payload={**worklist.titles(row), **payload})
             return _task_info(session, row)
 
     def complete_task(self, task_id: UUID | str, data: Mapping[str, object], *,
@@ -144,7 +144,8 @@ class RuntimeAPI(EngineBase):
                 _close(task, actor, now)
                 audit.record(session, AuditType.TASK_COMPLETED, actor=actor.username, at=now,
                              instance_id=row.id, task_id=task.id, bpmn_id=task.bpmn_id,
-                             payload={"data": clean, "form_key": task.form_key,
+                             payload={**worklist.titles(task), "data": clean,
+                                      "form_key": task.form_key,
                                       "form_version": form_version,
                                       "data_sha256": data_digest(clean)})
                 instances.save(session, row, workflow, actor=actor, now=now)

@@ -1,23 +1,30 @@
-"""Append-only audit events, written in the caller's transaction. Never commits.
+"""Append-only audit events, hash-chained when the caller's transaction commits.
 
-There is deliberately no update or delete here: the trail can only grow.
+``record`` queues an event on the session. Just before that transaction commits, the
+queue is written at the end of the chain while holding the lock on the one-row
+``audit_chain_head``, so concurrent writers link their events in commit order and
+hold the lock only for the commit itself. Never commits, updates or deletes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
-from engine.models import AuditEvent
+from engine import auditchain
+from engine.models import AuditChainHead, AuditEvent, ProcessInstance
 from engine.records import AuditEntry
 from engine.values import plain
+
+_QUEUE = "signoff.audit.queue"
 
 
 class AuditType(str, Enum):
@@ -42,6 +49,32 @@ class AuditType(str, Enum):
     TASK_CANCELLED = "task_cancelled"
     TIMER_FIRED = "timer_fired"
     TIMER_FAILED = "timer_failed"
+    # deadlines (engine/sla.py, engine/messages.py, engine/jobs.py)
+    TASK_REMINDED = "task_reminded"
+    TASK_ESCALATED = "task_escalated"
+    MESSAGE_DELIVERED = "message_delivered"
+    MESSAGE_KEPT = "message_kept"
+    JOB_FAILED = "job_failed"
+    JOB_RETRIED = "job_retried"
+    # payload: {"decision_id", "inputs", "rule_id", "outputs"}; shown on the timeline.
+    DECISION_EVALUATED = "decision_evaluated"
+    # admin area (engine/_admin_api.py)
+    INSTANCE_SUSPENDED = "instance_suspended"
+    INSTANCE_RESUMED = "instance_resumed"
+    INSTANCE_MIGRATED = "instance_migrated"
+    INSTANCE_DATA_EDITED = "instance_data_edited"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    PASSWORD_RESET = "password_reset"
+    DRAFT_SAVED = "draft_saved"
+    DRAFT_DISCARDED = "draft_discarded"
+    FORM_DEPLOYED = "form_deployed"
+
+
+@dataclass(slots=True)
+class _Queued:
+    transaction: SessionTransaction | None
+    fields: dict[str, Any]
 
 
 def record(
@@ -56,19 +89,113 @@ def record(
     payload: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one event to the trail in the current transaction."""
-    body = plain(payload or {})
-    json.dumps(body)  # fail here, inside the transaction, if something slipped through
-    session.add(
-        AuditEvent(
-            at=at,
-            actor=actor,
-            event_type=event_type.value,
-            instance_id=instance_id,
-            task_id=str(task_id) if task_id is not None else None,
-            bpmn_id=bpmn_id,
-            payload=body,
+    # Round-trip through JSON now: the hash must cover exactly what the database gives
+    # back, and a value that is not plain JSON fails here, inside the transaction.
+    body = json.loads(json.dumps(plain(payload or {}), allow_nan=False))
+    queue: list[_Queued] = session.info.setdefault(_QUEUE, [])
+    queue.append(
+        _Queued(
+            transaction=session.get_nested_transaction() or session.get_transaction(),
+            fields={
+                "at": at,
+                "actor": actor,
+                "event_type": event_type.value,
+                "instance_id": instance_id,
+                "bpmn_id": bpmn_id,
+                "payload": body,
+                "task_id": str(task_id) if task_id is not None else None,
+            },
         )
     )
+
+
+def append(session: Session, events: Sequence[Mapping[str, Any]]) -> list[AuditEvent]:
+    """Write events at the end of the chain under the head lock (at commit time)."""
+    session.flush()  # everything else first, so the head stays locked only briefly
+    head = session.scalars(
+        select(AuditChainHead)
+        .where(AuditChainHead.id == auditchain.HEAD_ID)
+        .with_for_update()
+    ).first()
+    if head is None:
+        raise RuntimeError("the audit chain head is missing: run `signoff init`")
+    owners = _instance_keys(session, {e["instance_id"] for e in events})
+    rows = []
+    for fields, new_id in zip(events, _next_ids(session, len(events)), strict=True):
+        process_id, business_key = owners.get(fields["instance_id"], (None, None))
+        content = dict(
+            fields,
+            id=new_id,
+            seq=head.seq + 1,
+            process_id=process_id,
+            business_key=business_key,
+        )
+        digest = auditchain.content_hash(content)
+        link = auditchain.link_hash(head.row_hash, content["instance_id"], digest)
+        rows.append(
+            AuditEvent(
+                **content, prev_hash=head.row_hash, content_hash=digest, row_hash=link
+            )
+        )
+        head.seq, head.row_hash = content["seq"], link
+    session.add_all(rows)
+    return rows
+
+
+def _instance_keys(
+    session: Session, ids: set[int | None]
+) -> dict[int, tuple[str, str | None]]:
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    query = select(
+        ProcessInstance.id, ProcessInstance.process_id, ProcessInstance.business_key
+    ).where(ProcessInstance.id.in_(wanted))
+    return {
+        row.id: (row.process_id, row.business_key) for row in session.execute(query)
+    }
+
+
+def _next_ids(session: Session, count: int) -> list[int]:
+    """Ids handed out under the head lock: they rise with ``seq`` and are hashed."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) "
+            "FROM generate_series(1, :n)"
+        )
+        return sorted(int(i) for i in session.scalars(query, {"n": count}))
+    # SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
+    top = session.scalar(select(func.max(AuditEvent.id))) or 0
+    return list(range(top + 1, top + 1 + count))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_queue(session: Session) -> None:
+    queue: list[_Queued] | None = session.info.pop(_QUEUE, None)
+    if queue:
+        append(session, [q.fields for q in queue])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queue(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget events recorded in the part of the work that was rolled back."""
+    queue: list[_Queued] | None = session.info.get(_QUEUE)
+    if not queue:
+        return
+    if not previous_transaction.nested:
+        session.info.pop(_QUEUE, None)
+        return
+    session.info[_QUEUE] = [
+        q for q in queue if not _inside(q.transaction, previous_transaction)
+    ]
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def to_entry(row: AuditEvent) -> AuditEntry:
@@ -92,7 +219,7 @@ def list_events(
     limit: int = 1000,
 ) -> list[AuditEntry]:
     """Return events oldest first, optionally for one instance or some event types."""
-    query = select(AuditEvent).order_by(AuditEvent.id)
+    query = select(AuditEvent).order_by(AuditEvent.seq)
     if instance_id is not None:
         query = query.where(AuditEvent.instance_id == instance_id)
     if event_types:

@@ -10,12 +10,15 @@ import argparse
 import json
 import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, is_dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from engine import demo
+from engine import _deadlines_cli, demo
+from engine.audit_records import AuditFilter, VerificationResult
 from engine.config import EngineConfig
 from engine.core import Engine
 from engine.errors import EngineError, InvalidInput, InvalidSubmission
@@ -45,9 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
          ("--data", dict(default="{}")), _JSON)
     _add(sub, "instance", _instance, "show an instance", ("instance_id", dict(type=int)),
          ("--as", dict(dest="user", default=None)), _JSON)
-    _add(sub, "audit", _audit, "show the audit trail", ("--instance", dict(type=int)),
-         ("--as", dict(dest="user", default=None)), _JSON)
+    _add_audit(sub)
     _add(sub, "fire-timers", _fire, "fire due timers once")
+    _deadlines_cli.add_commands(sub, _add)
     _add(sub, "retry", _retry, "retry an errored instance", ("instance_id", dict(type=int)),
          ("--as", dict(dest="user", default=None)), _JSON)
     _add(sub, "cancel", _cancel, "cancel an instance", ("instance_id", dict(type=int)),
@@ -98,7 +101,7 @@ def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> 
         print(f"error: {exc}", file=sys.stderr)
         return 1
     _print(result, getattr(args, "json", False))
-    return 0
+    return 3 if isinstance(result, VerificationResult) and not result.ok else 0
 
 
 def _print(result: Any, as_json: bool) -> None:
@@ -108,6 +111,8 @@ def _print(result: Any, as_json: bool) -> None:
         print(json.dumps(plain(_data(result)), ensure_ascii=False, indent=2))
     elif isinstance(result, str):
         print(result)
+    elif isinstance(result, VerificationResult):
+        print(result.summary())
     else:
         for item in result if isinstance(result, list) else [result]:
             print(_line(item))
@@ -154,7 +159,9 @@ def _init(engine: Engine, args: argparse.Namespace) -> str:
     deployed = engine.deploy_directory(config.workflows_dir, actor=SYSTEM,
                                        comment="shipped workflows")
     new = sum(1 for d in deployed if d.created)
-    lines = [f"database ready; {new} definition(s) deployed"]
+    seeded = demo.seed_instances(engine, config.workflows_dir / "samples" /
+                                 "demo_instances.json")
+    lines = [f"database ready; {new} definition(s) deployed; {seeded} demo instance(s)"]
     if created:
         lines.append(f"demo users created ({', '.join(created)}); password: "
                      f"{demo.DEMO_PASSWORD}")
@@ -199,8 +206,61 @@ def _instance(engine: Engine, args: argparse.Namespace) -> Any:
     return engine.get_instance(args.instance_id, actor=_actor(engine, args))
 
 
+def _add_audit(sub: Any) -> None:
+    """``audit [list]`` lists events (``audit --instance N`` still works); ``audit
+    verify`` checks the hash chain or an exported file; ``audit export`` streams."""
+    as_user = ("--as", dict(dest="user", default=None))
+    listing = (("--instance", dict(type=int)), as_user, _JSON)
+    _add(sub, "audit", _audit, "show, verify or export the audit trail", *listing)
+    actions = sub.choices["audit"].add_subparsers(dest="audit_command",
+                                                  metavar="ACTION")
+    _add(actions, "list", _audit, "list audit events", *listing)
+    _add(actions, "verify", _audit_verify, "verify the hash chain (exit 3 if broken)",
+         ("--file", dict(type=Path, default=None, help="an exported instance record")),
+         as_user, _JSON)
+    _add(actions, "export", _audit_export, "export events as CSV or JSON Lines",
+         ("--format", dict(dest="fmt", default="csv", choices=["csv", "jsonl"])),
+         ("--record", dict(type=int, default=None, help="one instance, verifiable")),
+         ("--instance", dict(type=int)), ("--process", dict(default=None)),
+         ("--business-key", dict(default=None)),
+         ("--by", dict(default=None, help="events by this user")),
+         ("--type", dict(dest="types", action="append", default=[])),
+         ("--since", dict(type=_when, default=None)),
+         ("--until", dict(type=_when, default=None)),
+         ("--output", dict(type=Path, default=None)), as_user)
+
+
 def _audit(engine: Engine, args: argparse.Namespace) -> list[Any]:
     return engine.audit_log(actor=_actor(engine, args), instance_id=args.instance)
+
+
+def _audit_verify(engine: Engine, args: argparse.Namespace) -> VerificationResult:
+    if args.file is not None:
+        return engine.verify_audit_file(args.file.read_bytes())
+    return engine.verify_audit_chain(actor=_actor(engine, args))
+
+
+def _audit_export(engine: Engine, args: argparse.Namespace) -> None:
+    actor = _actor(engine, args)
+    chunks: Iterable[str | bytes]
+    if args.record is not None:
+        chunks = [engine.export_instance_record(args.record, actor=actor)]
+    else:
+        chunks = engine.export_audit(AuditFilter(
+            process_id=args.process, instance_id=args.instance,
+            business_key=args.business_key, user=args.by,
+            event_types=tuple(args.types), since=args.since, until=args.until),
+            fmt=args.fmt, actor=actor)
+    target = args.output.open("wb") if args.output else nullcontext(sys.stdout.buffer)
+    with target as out:
+        for chunk in chunks:
+            out.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
+        out.flush()
+
+
+def _when(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _fire(engine: Engine, args: argparse.Namespace) -> str:

@@ -1,22 +1,28 @@
 """Load and save process instances and build their records. Never commits.
 
-Loading checks the optimistic ``row_version``; saving writes the state, the inbox
-projection and the timer rows together, so they can never disagree.
+Loading checks the optimistic ``row_version``; saving writes the live state, the
+archived history, the inbox projection and the timer rows together, so they never
+disagree.
+A workflow saved by this process is kept in memory (engine/cache.py) and reused by the
+next locked load of the same instance while its ``state_token`` still matches.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from engine import definitions, store, timers, worklist
+from engine import deadlines, definitions, history, store, timers, worklist
+from engine.cache import for_bind
 from engine.definitions import LoadedSpec
 from engine.errors import ConcurrentUpdate, InstanceNotRunnable, NotFound
-from engine.models import HumanTask, ProcessInstance, ProcessVersion
-from engine.runtime import is_finished
+from engine.models import ArchivedTask, HumanTask, ProcessInstance, ProcessVersion
 from engine.records import (
     Actor,
     IncidentInfo,
@@ -25,17 +31,35 @@ from engine.records import (
     StepInfo,
     TaskState,
 )
+from engine.runtime import is_finished, ready_human_tasks
 from engine.values import plain
+
+# session.info keys: rows this unit of work holds a lock on, ORM rows kept alive for it
+# (the identity map is weak, so a second ``session.get`` would query again), and the
+# inbox rows a save just left open (so ``to_info`` need not read them back).
+_LOCKED = "signoff.locked_instances"
+_PINNED = "signoff.pinned_rows"
+_STEPS = "signoff.open_tasks"
+_PENDING = "signoff.pending_archive"  # history trimmed at load, written by next save
 
 
 def get(session: Session, instance_id: int, *, expected_version: int | None = None,
         lock: bool = False) -> ProcessInstance:
-    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    """Read an instance with its process version in one query (row-locked if asked)."""
+    query = (select(ProcessInstance, ProcessVersion)
+             .join(ProcessVersion,
+                   ProcessVersion.id == ProcessInstance.process_version_id)
+             .where(ProcessInstance.id == instance_id))
     if lock:
-        query = query.with_for_update()
-    row = session.scalars(query).first()
-    if row is None:
+        # Lock the instance only: concurrent steps of other instances share the version.
+        query = query.with_for_update(of=ProcessInstance)
+    found = session.execute(query).first()
+    if found is None:
         raise NotFound(f"no instance {instance_id}")
+    row, version = found
+    session.info.setdefault(_PINNED, []).append(version)
+    if lock:
+        session.info.setdefault(_LOCKED, set()).add(instance_id)
     if expected_version is not None and row.row_version != expected_version:
         raise ConcurrentUpdate(
             f"instance {instance_id} was changed by someone else; reload and try again")
@@ -49,36 +73,112 @@ def require_running(row: ProcessInstance) -> None:
 
 def open_workflow(session: Session, row: ProcessInstance,
                   script_engine: Any) -> tuple[LoadedSpec, Any]:
+    """Return the spec bundle and workflow of an instance (cached if locked, fresh)."""
     version = session.get(ProcessVersion, row.process_version_id)
     assert version is not None
     loaded = definitions.load_spec(session, version)
-    return loaded, store.load(row.state, loaded, script_engine)
+    workflow = None
+    if row.id in session.info.get(_LOCKED, ()):
+        # Only a caller holding the row lock may take the cached object: it will mutate
+        # it, and nobody else can reach the instance until this unit of work ends.
+        workflow = for_bind(session.get_bind()).take(row.id, row.state_token)
+    if workflow is None:
+        workflow = store.load(row.state, loaded, script_engine)
+        if row.id in session.info.get(_LOCKED, ()) and (
+                row.serializer_version != store.SERIALIZER_VERSION):
+            # A whole-tree state from the first format may already be deep enough for
+            # Spiff's iterator to stop short (depth 1,000): trim it before the step.
+            session.info.setdefault(_PENDING, {})[row.id] = history.compact(workflow)
+    workflow.script_engine = script_engine
+    return loaded, workflow
 
 
 def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
          now: datetime) -> list[HumanTask]:
-    """Write state, projection and timers; mark the instance completed when it is."""
+    """Write state, archive, projection and timers; mark a finished one completed."""
     finished = is_finished(workflow)
+    archived = session.info.get(_PENDING, {}).pop(row.id, [])
+    archived += history.compact(workflow)
     row.state = store.dump(workflow)
     row.serializer_version = store.SERIALIZER_VERSION
+    row.state_token = token = uuid4().hex
     if finished and row.status == InstanceStatus.RUNNING.value:
         row.status = InstanceStatus.COMPLETED.value
         row.ended_at = now
     session.flush()
+    if archived:
+        session.execute(insert(ArchivedTask), [
+            {"instance_id": row.id, "task_id": task_id, "payload": payload}
+            for task_id, payload in store.archive_rows(archived)])
     created = worklist.sync(session, row, workflow, actor=actor.username, now=now)
     timers.sync(session, row.id, workflow, finished=finished)
+    deadlines.after_save(session, row, workflow, finished=finished, now=now)
+    steps = session.info.setdefault(_STEPS, {})
+    steps[row.id] = _open_rows(session, workflow, created)
+    for_bind(session.get_bind()).put(row.id, token, workflow)
     return created
+
+
+def _open_rows(session: Session, workflow: Any, created: list[HumanTask]
+               ) -> list[HumanTask] | None:
+    """The instance's open inbox rows right after ``worklist.sync``, oldest first.
+
+    Rows created now are at hand; older ones only if still in the identity map (None
+    when one is not: ``to_info`` then reads them all in one query, as it always did).
+    """
+    by_id = {row.id: row for row in created}
+    rows = []
+    for task in ready_human_tasks(workflow):
+        row = by_id.get(str(task.id)) or session.identity_map.get(
+            identity_key(HumanTask, str(task.id)))
+        if row is None:
+            return None
+        if row.state == TaskState.READY.value:
+            rows.append(row)
+    return sorted(rows, key=lambda r: r.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedView:
+    """What a caller may read of a task that left the live tree: like a Spiff task."""
+
+    id: UUID
+    task_spec: Any
+    state: int
+    data: dict[str, Any]
+
+
+def find_archived_task(session: Session, row: ProcessInstance, workflow: Any,
+                       task_id: UUID) -> ArchivedView | None:
+    """A task of this instance that was moved to the archive (None if there is none)."""
+    payloads: dict[str, str] = {
+        task_id: payload for task_id, payload in session.execute(
+            select(ArchivedTask.task_id, ArchivedTask.payload)
+            .where(ArchivedTask.instance_id == row.id))}
+    live: dict[UUID, Any] = dict(workflow.tasks)
+    for sub in workflow.subprocesses.values():
+        live.update(sub.tasks)
+    record = store.archived_task(payloads, str(task_id), live)
+    if record is None:
+        return None
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    spec = next((s.task_specs[record["spec"]] for s in specs
+                 if record["spec"] in s.task_specs), None)
+    return ArchivedView(task_id, spec, record["state"], record["data"])
 
 
 def to_info(session: Session, row: ProcessInstance, data: dict[str, Any] | None = None
             ) -> InstanceInfo:
     version = session.get(ProcessVersion, row.process_version_id)
     assert version is not None
-    tasks = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == row.id, HumanTask.state == TaskState.READY.value)
-        .order_by(HumanTask.created_at))
+    tasks = session.info.get(_STEPS, {}).get(row.id)
+    if tasks is None:
+        tasks = list(session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == row.id, HumanTask.state == TaskState.READY.value)
+            .order_by(HumanTask.created_at)))
     steps = tuple(StepInfo(bpmn_id=t.bpmn_id, title=t.title, title_en=t.title_en,
-                           kind="user_task", holder=t.assignee or t.lane) for t in tasks)
+                           kind="user_task", holder=t.assignee or t.lane)
+                  for t in tasks)
     incident = None
     if row.incident:
         incident = IncidentInfo(bpmn_id=row.incident.get("bpmn_id"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -112,6 +113,9 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(32))
     row_version: Mapped[int] = mapped_column(Integer)
+    # Random per save (engine/instances.py): a cached workflow is reused only when its
+    # token matches, so a rolled-back save or another process's save is never reused.
+    state_token: Mapped[str | None] = mapped_column(String(32))
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -142,6 +146,23 @@ class HumanTask(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ArchivedTask(Base):
+    """A finished Spiff task moved out of an instance's live state (engine/history.py).
+
+    Append-only. ``payload`` is engine/store.py's record: spec, state, parent and the
+    task's data as a patch against its parent's, so stored history grows linearly.
+    """
+
+    __tablename__ = "archived_task"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id"), index=True
+    )
+    task_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[str] = mapped_column(Text)
 
 
 class Timer(Base):
@@ -189,3 +210,178 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     bpmn_id: Mapped[str | None] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Hash chain (engine/auditchain.py): ``seq`` is the position in the chain, given under
+    # the lock on ``audit_chain_head``; process id and business key are copied from the
+    # instance so auditors can search by them without a join, and are hashed with the rest.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    process_id: Mapped[str | None] = mapped_column(String(128))
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+    # Keyset paging orders by (at, seq): each filter has an index ending in (at, seq).
+    __table_args__ = (
+        Index("ix_audit_event_at_seq", "at", "seq"),
+        Index("ix_audit_event_instance_at_seq", "instance_id", "at", "seq"),
+        Index("ix_audit_event_process_at_seq", "process_id", "at", "seq"),
+        Index("ix_audit_event_key_at_seq", "business_key", "at", "seq"),
+        Index("ix_audit_event_actor_at_seq", "actor", "at", "seq"),
+        Index("ix_audit_event_type_at_seq", "event_type", "at", "seq"),
+    )
+
+
+class AuditChainHead(Base):
+    """The newest link of the audit hash chain: one row, locked by every appender."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- Deadlines: jobs, notifications, outbox, messages (migration 0004) -----------------
+
+
+class Job(Base):
+    """Background work with a due time: claimed under a lease, retried with back-off.
+
+    A finished job is deleted; one that keeps failing stays as ``failed`` (an incident).
+    Claiming pushes ``run_at`` to the end of the lease, so a killed worker's job comes due
+    again by itself.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_state_run_at", "state", "run_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    locked_by: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Notification(Base):
+    """One in-app notice for one user, in that user's language."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_read", "username", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """An e-mail or SMS written with the state change; a job sends it after commit."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SmsOutbox(Base):
+    """Text messages handed to the default SMS sender, for a gateway to collect."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MessageSubscription(Base):
+    """A message event or receive task an instance waits at, with its correlation key."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (
+        Index("ix_message_subscription_name_key", "message_name", "correlation_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id"), index=True
+    )
+    task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    message_name: Mapped[str] = mapped_column(String(128))
+    correlation_key: Mapped[str | None] = mapped_column(String(128))
+
+
+class InboundMessage(Base):
+    """A message that arrived before anyone waited for it, kept until ``expires_at``."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        Index("ix_inbound_message_name_key", "message_name", "correlation_key", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_name: Mapped[str] = mapped_column(String(128))
+    correlation_key: Mapped[str | None] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_by: Mapped[str] = mapped_column(String(64))
+    delivered_to: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageStart(Base):
+    """A process whose start event waits for a message: each delivery starts an instance."""
+
+    __tablename__ = "message_start"
+    __table_args__ = (UniqueConstraint("process_id", "message_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128))
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    message_name: Mapped[str] = mapped_column(String(128), index=True)
+
+
+class DefinitionDraft(Base):
+    """An admin's unsaved edit of a BPMN, DMN or form file, kept until deployed.
+
+    One draft per file: admins share it, and ``row_version`` stops one silently
+    overwriting another's save.
+    """
+
+    __tablename__ = "definition_draft"
+    __table_args__ = (UniqueConstraint("kind", "def_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    def_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str] = mapped_column(String(255))
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    saved_by: Mapped[str] = mapped_column(String(64))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    row_version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": row_version}

@@ -251,3 +251,54 @@ class TimerInfo:
     bpmn_id: str
     due_at: datetime
     kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationInfo:
+    """One in-app notice, already in its recipient's language."""
+
+    id: int
+    kind: str  # task_created, task_reminder, task_overdue, task_escalated, instance_completed
+    title: str
+    body: str
+    instance_id: int | None
+    task_id: str | None
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageInfo:
+    """A message handed to the engine: delivered, used to start an instance, or kept."""
+
+    id: int
+    name: str
+    correlation_key: str | None
+    state: str  # delivered, started, kept, expired
+    received_at: datetime
+    expires_at: datetime
+    instance_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    """Background work: pending (maybe leased by a worker) or failed (an incident)."""
+
+    id: int
+    kind: str
+    state: str
+    run_at: datetime
+    attempts: int
+    max_attempts: int
+    instance_id: int | None
+    last_error: str | None
+    locked_by: str | None
+    payload: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRef:
+    """One due piece of work a dispatcher hands to a worker: a timer, a start or a job."""
+
+    kind: str  # "timer" (instance id), "start" (start_timer id) or "job" (job id)
+    id: int

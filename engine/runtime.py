@@ -12,11 +12,13 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import LoadedSpec
 from engine.errors import ScriptFailed, TaskNotReady
+from engine.history import DONE
 from engine.scripting import ScriptRejected, ScriptTimeout
 
 
@@ -88,9 +90,14 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Any, datetime | None]]:
     result = []
     for task in workflow.event_manager.tasks.values():
         definition = getattr(task.task_spec, "event_definition", None)
-        if definition is None or "Timer" not in type(definition).__name__:
+        # isinstance, not the class name: TimeDateEventDefinition has no "Timer" in it.
+        # An event-based gateway waits with the timers of its branches (Multiple...).
+        timers = [d for d in getattr(definition, "event_definitions", [definition])
+                  if isinstance(d, TimerEventDefinition)]
+        if not timers:
             continue
-        result.append((task, _due(task, definition)))
+        dues = [d for d in (_due(task, t) for t in timers) if d is not None]
+        result.append((task, min(dues) if dues else None))
     return result
 
 
@@ -135,3 +142,20 @@ def data_of(workflow: BpmnWorkflow) -> dict[str, Any]:
     data = dict(task.data)
     data.pop("data_objects", None)
     return data
+
+
+def element_states(workflow: BpmnWorkflow) -> dict[str, set[str]]:
+    """BPMN ids done, active and waiting: live tasks plus the archived completed ones."""
+    done = set(getattr(workflow, DONE, None) or ())
+    states: dict[str, set[str]] = {"completed": done, "active": set(), "waiting": set()}
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            states["completed"].add(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.STARTED):
+            states["active"].add(bpmn_id)
+        elif task.state == TaskState.WAITING:
+            states["waiting"].add(bpmn_id)
+    return states

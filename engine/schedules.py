@@ -15,9 +15,12 @@ from dateutil.relativedelta import relativedelta
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
+from engine import message_starts
 from engine.durations import parse_duration
 from engine.errors import DefinitionInvalid
 from engine.models import StartTimer
@@ -41,10 +44,15 @@ def timer_start(root: etree._Element, process_id: str) -> tuple[str, str, str] |
 
 
 def neutralize(spec: Any) -> None:
-    """Make timer start events plain starts inside instances (the schedule fired them)."""
+    """Make timer and message start events plain starts inside instances.
+
+    The engine's schedule (timers) or a delivery (messages, engine/messages.py) is what
+    starts such an instance, so inside it the start event has already happened.
+    """
     for task_spec in spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)
-        if isinstance(task_spec, StartEvent) and "Timer" in type(definition).__name__:
+        if isinstance(task_spec, StartEvent) and isinstance(
+                definition, (TimerEventDefinition, MessageEventDefinition)):
             task_spec.event_definition = NoneEventDefinition()
 
 
@@ -98,7 +106,11 @@ def _datetime(text: str) -> datetime:
 
 def sync(session: Session, root: etree._Element, process_id: str, *, file: str,
          now: datetime) -> None:
-    """Create, update or remove the schedule of a process as its new version says."""
+    """Create, update or remove how a process starts by itself, as its new version says.
+
+    Timer start events get a schedule row; message start events a ``message_start`` row.
+    """
+    message_starts.sync_starts(session, root, process_id)
     row = session.scalar(select(StartTimer).where(StartTimer.process_id == process_id))
     found = timer_start(root, process_id)
     if found is None:
@@ -123,6 +135,16 @@ def due_rows(session: Session, now: datetime, *, limit: int) -> list[StartTimer]
     query = (select(StartTimer).where(StartTimer.due_at <= now)
              .order_by(StartTimer.due_at).limit(limit))
     return list(session.scalars(query))
+
+
+def claim(session: Session, now: datetime, *, start_id: int | None = None
+          ) -> StartTimer | None:
+    """Lock the next due schedule (or the given one if due); skip rows others hold."""
+    query = select(StartTimer).where(StartTimer.due_at <= now)
+    if start_id is not None:
+        query = query.where(StartTimer.id == start_id)
+    query = query.order_by(StartTimer.due_at, StartTimer.id).limit(1)
+    return session.scalars(query.with_for_update(skip_locked=True)).first()
 
 
 def advance(row: StartTimer, now: datetime) -> None:

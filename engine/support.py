@@ -7,14 +7,19 @@ single place that decides, element by element, what may be deployed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from lxml import etree
 
+from engine.calendar import is_day_of_month, parse_working_days
+from engine.durations import parse_duration
 from engine.errors import DefinitionInvalid
+from engine.sla import Escalation
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 def _tag(name: str) -> str:
@@ -29,22 +34,28 @@ class Support:
     definitions: frozenset[str] = frozenset()
 
 
-_CATCH = frozenset({"timerEventDefinition", "signalEventDefinition"})
+_NO_SENDING = ("a process cannot send messages; they come in through `signoff message` "
+               "or Engine.deliver_message")
+_CATCH = frozenset({"timerEventDefinition", "signalEventDefinition",
+                    "messageEventDefinition"})
 
 ELEMENTS: Mapping[str, Support] = {
-    "startEvent": Support(True, "none or timer start; timer start is scheduled by the engine",
-                          frozenset({"timerEventDefinition"})),
+    "startEvent": Support(True, "none, timer or message start; timer start is scheduled by "
+                          "the engine, a message start starts an instance per message",
+                          frozenset({"timerEventDefinition", "messageEventDefinition"})),
     "endEvent": Support(True, "none, terminate, error or escalation end",
                         frozenset({"terminateEventDefinition", "errorEventDefinition",
                                    "escalationEventDefinition"})),
-    "intermediateCatchEvent": Support(True, "timer or signal catch", _CATCH),
+    "intermediateCatchEvent": Support(True, "timer, signal or message catch", _CATCH),
     "intermediateThrowEvent": Support(True, "none, signal or escalation throw",
                                       frozenset({"signalEventDefinition",
                                                  "escalationEventDefinition"})),
-    "boundaryEvent": Support(True, "timer, error, escalation or signal; interrupting or not",
+    "boundaryEvent": Support(True, "timer, error, escalation, signal or message; "
+                             "interrupting or not",
                              frozenset({"timerEventDefinition", "errorEventDefinition",
                                         "escalationEventDefinition",
-                                        "signalEventDefinition"})),
+                                        "signalEventDefinition",
+                                        "messageEventDefinition"})),
     "task": Support(True, "no-op task"),
     "userTask": Support(True, "a person's task in the inbox, with a form"),
     "manualTask": Support(True, "a person confirms it was done"),
@@ -55,11 +66,11 @@ ELEMENTS: Mapping[str, Support] = {
     "exclusiveGateway": Support(True, "conditions are sandboxed Python expressions"),
     "inclusiveGateway": Support(True, "conditions are sandboxed Python expressions"),
     "parallelGateway": Support(True, "fork and join"),
-    "eventBasedGateway": Support(True, "followed by timer or signal catch events"),
+    "eventBasedGateway": Support(True, "followed by timer, signal or message catch events"),
     "sequenceFlow": Support(True, "with optional condition"),
     "serviceTask": Support(False, "service tasks call external systems; none are configured"),
-    "sendTask": Support(False, "messages between processes are not delivered by this engine yet"),
-    "receiveTask": Support(False, "messages between processes are not delivered by this engine yet"),
+    "sendTask": Support(False, _NO_SENDING),
+    "receiveTask": Support(True, "waits for a message by name and correlation key"),
     "complexGateway": Support(False, "complex gateways are not executable in SpiffWorkflow"),
     "adHocSubProcess": Support(False, "ad-hoc subprocesses are not supported"),
     "transaction": Support(False, "transactions and compensation are not supported"),
@@ -87,7 +98,7 @@ EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent",
 _EVENT_DEF_REASONS = {
     "linkEventDefinition": "link events are not executed by SpiffWorkflow 3.2 (they would do nothing); draw a sequence flow instead",
     "compensateEventDefinition": "compensation is not supported",
-    "messageEventDefinition": "messages between processes are not delivered by this engine yet",
+    "messageEventDefinition": _NO_SENDING,
     "conditionalEventDefinition": "conditional events need data-change triggers this engine does not have",
     "cancelEventDefinition": "cancel events belong to transactions, which are not supported",
 }
@@ -120,6 +131,11 @@ def check(process: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
         yield from _check_attributes(node, name, file)
         if name in EVENTS:
             yield from _check_event(node, name, support, file)
+        if name in ("userTask", "manualTask"):
+            yield from _check_deadlines(node, file)
+        if name == "receiveTask" or (
+                name in EVENTS and node.find(_tag("messageEventDefinition")) is not None):
+            yield from _check_message(node, file)
 
 
 def _check_attributes(node: etree._Element, name: str, file: str) -> Iterator[DefinitionInvalid]:
@@ -158,8 +174,64 @@ def _check_event(node: etree._Element, name: str, support: Support,
         yield _problem(file, node, f"bpmn:{name} with {kind}: {reason}")
 
 
+def _check_deadlines(node: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
+    """Due-time, reminder and escalation properties must parse (engine/sla.py)."""
+    props = {p.get("name"): (p.get("value") or "").strip()
+             for p in node.iter(f"{{{SPIFF_NS}}}property")}
+    for prop, valid in _DEADLINE_PROPERTIES.items():
+        if prop in props and not valid(props[prop]):
+            yield _problem(file, node, f"property {prop}={props[prop]!r}: "
+                                       f"{_DEADLINE_HINTS[prop]}")
+
+
+def _check_message(node: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
+    """A message is known by the name of a ``bpmn:message`` the element refers to."""
+    holder = node if _local(node) == "receiveTask" else node.find(
+        _tag("messageEventDefinition"))
+    ref = holder.get("messageRef") if holder is not None else None
+    found = node.getroottree().getroot().find(f"{_tag('message')}[@id='{ref}']") if ref \
+        else None
+    if found is None or not (found.get("name") or "").strip():
+        yield _problem(file, node, "a message event or receive task needs messageRef naming "
+                                   "a bpmn:message with a name")
+
+
+def _is_escalation(text: str) -> bool:
+    try:
+        return Escalation.parse(text) is not None
+    except ValueError:
+        return False
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+_DEADLINE_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
+    "dueIn": lambda t: parse_duration(t) is not None or parse_working_days(t) is not None,
+    "dueInWorkingDays": lambda t: t.isdigit() and int(t) > 0,
+    "dueBy": lambda t: is_day_of_month(t) or _is_date(t),
+    "remindBefore": lambda t: parse_duration(t) is not None,
+    "escalation": _is_escalation,
+}
+_DEADLINE_HINTS = {
+    "dueIn": "use an ISO 8601 duration such as P3D or PT4H, or working days such as P3WD",
+    "dueInWorkingDays": "use a whole number of working days such as 3",
+    "dueBy": "use 'day 12 of the month' (optionally '17:00') or an ISO date",
+    "remindBefore": "use an ISO 8601 duration such as P1D",
+    "escalation": "use notify:<group> or reassign:<group>",
+}
+# Shown as "catch only" in the matrix: allowed where the process waits for a message.
+_CATCH_ONLY = frozenset({"messageEventDefinition"})
+
+
 def matrix_rows() -> list[tuple[str, str, str]]:
     """The support matrix as (element, supported, note) rows, for docs and tests."""
     rows = [(k, "yes" if v.supported else "no", v.note) for k, v in ELEMENTS.items()]
-    rows += [(k, "no", v) for k, v in _EVENT_DEF_REASONS.items()]
+    rows += [(k, "catch only" if k in _CATCH_ONLY else "no", v)
+             for k, v in _EVENT_DEF_REASONS.items()]
     return rows

@@ -1,7 +1,9 @@
 """Timer rows with their due time, kept in step with each saved instance. Never commits.
 
 A worker asks for due rows by the indexed ``due_at`` and loads only those instances,
-so nothing polls or deserializes instances that are not due.
+so nothing polls or deserializes instances that are not due. A worker claims an instance
+by locking its row with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and fires it in that
+same transaction: a worker killed mid-way rolls back, and the timer is still there.
 """
 
 from __future__ import annotations
@@ -10,18 +12,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from engine.models import Timer
-from engine.records import TimerInfo
+from engine.models import Job, ProcessInstance, Timer
+from engine.records import InstanceStatus, TimerInfo
 from engine.runtime import waiting_timers
 
 
 def sync(session: Session, instance_id: int, workflow: Any, *, finished: bool) -> None:
     """Replace the instance's timer rows with the timers it waits for now."""
+    # A cycle timer whose last cycle has fired stays in Spiff's event index until the
+    # next step; it has nothing left to fire, so it gets no row (and no wake-up).
     wanted = {} if finished else {
-        str(task.id): (task, due) for task, due in waiting_timers(workflow) if due is not None
+        str(task.id): (task, due) for task, due in waiting_timers(workflow)
+        if due is not None and not task.internal_data.get("event_fired")
     }
     existing = {r.task_id: r for r in session.scalars(
         select(Timer).where(Timer.instance_id == instance_id))}
@@ -44,9 +49,54 @@ def _kind(task: Any) -> str:
     return "intermediate"
 
 
+# Firing an instance whose timers failed for no modelled reason is retried by this job,
+# with back-off; while it is pending the instance is left to it.
+RETRY = "fire_timers"
+
+
+def retry_key(instance_id: int) -> str:
+    return f"{RETRY}:{instance_id}"
+
+
+def _retrying() -> Any:
+    return exists().where(Job.instance_id == Timer.instance_id, Job.kind == RETRY)
+
+
+# How many of the oldest due timers a claim looks at. Claims skip rows other workers
+# hold, so this only has to exceed the number of workers running at once; it keeps each
+# claim an index range scan however many timers are due.
+CLAIM_WINDOW = 100
+
+
+def claim(session: Session, now: datetime, *, instance_id: int | None = None
+          ) -> ProcessInstance | None:
+    """Lock a running instance with a due timer: the next one, or the given one.
+
+    Rows other workers hold are skipped, not waited for. Without ``instance_id`` an
+    instance whose retry job exists is left to that job.
+    """
+    # Strictly before ``now``: SpiffWorkflow fires a timer once its time has passed.
+    due = select(Timer.instance_id, Timer.due_at).where(Timer.due_at < now)
+    if instance_id is None:
+        due = due.where(~_retrying())
+    else:
+        due = due.where(Timer.instance_id == instance_id)
+    window = due.order_by(Timer.due_at).limit(CLAIM_WINDOW).subquery()
+    query = (select(ProcessInstance)
+             .join(window, window.c.instance_id == ProcessInstance.id)
+             .where(ProcessInstance.status == InstanceStatus.RUNNING.value)
+             .order_by(window.c.due_at).limit(1)
+             .with_for_update(of=ProcessInstance, skip_locked=True))
+    return session.scalars(query).first()
+
+
 def due_instance_ids(session: Session, now: datetime, *, limit: int) -> list[int]:
-    """Instances with at least one due timer, oldest due first."""
-    query = (select(Timer.instance_id, Timer.due_at).where(Timer.due_at <= now)
+    """Running instances with at least one due timer, oldest due first (no locks)."""
+    query = (select(Timer.instance_id, Timer.due_at)
+             .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+             .where(Timer.due_at < now,
+                    ProcessInstance.status == InstanceStatus.RUNNING.value,
+                    ~_retrying())
              .order_by(Timer.due_at).limit(limit * 4))
     seen: list[int] = []
     for instance_id, _due in session.execute(query):
@@ -58,7 +108,7 @@ def due_instance_ids(session: Session, now: datetime, *, limit: int) -> list[int
 
 
 def due_rows(session: Session, instance_id: int, now: datetime) -> Sequence[Timer]:
-    query = select(Timer).where(Timer.instance_id == instance_id, Timer.due_at <= now)
+    query = select(Timer).where(Timer.instance_id == instance_id, Timer.due_at < now)
     return list(session.scalars(query))
 
 

@@ -15,9 +15,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 
-from engine import audit
+from engine import audit, deadline_config, notifications, outbox, sla
 from engine.audit import AuditType
-from engine.durations import parse_duration
 from engine.errors import InvalidInput
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.records import Actor, TaskInfo, TaskState
@@ -44,6 +43,11 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
         "priority": priority,
         "due_in": props.get("dueIn"),
         "due_in_variable": props.get("dueInVariable"),
+        "due_in_working_days": props.get("dueInWorkingDays"),
+        "due_by": props.get("dueBy"),
+        "remind_before": props.get("remindBefore"),
+        "escalation": props.get("escalation"),
+        "sms_outbox": props.get("smsOutbox"),
     }
 
 
@@ -61,21 +65,30 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
             audit.record(session, AuditType.TASK_CANCELLED, actor=actor, at=now,
                          instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id)
     created = []
+    config = deadline_config.of(session)
     for task_id, task in ready.items():
         if task_id in open_rows:
             continue
         meta = task_meta(task.task_spec)
+        boundary = due_by_boundary.get(task_id)
         row = HumanTask(
             id=str(task_id), instance_id=instance.id, process_id=instance.process_id,
             bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
             lane=meta["lane"], form_key=meta["form_key"], assignee=None,
             state=TaskState.READY.value, created_at=now, priority=meta["priority"],
-            due_at=_due_at(meta, task.data, now, due_by_boundary.get(task_id)))
+            due_at=sla.due_at(meta, task.data, now, boundary, config))
         session.add(row)
         created.append(row)
         audit.record(session, AuditType.TASK_CREATED, actor=actor, at=now,
                      instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
-                     payload={"lane": row.lane, "due_at": row.due_at})
+                     payload={**titles(row), "lane": row.lane, "due_at": row.due_at})
+        sla.schedule(session, row, meta, guarded_by_timer=boundary is not None, now=now,
+                     config=config)
+        notifications.task_created(session, row, now=now, config=config)
+        if meta["sms_outbox"]:
+            outbox.queue_sms_list(session, task.data.get(meta["sms_outbox"]),
+                                  instance_id=instance.id, bpmn_id=row.bpmn_id, now=now,
+                                  config=config)
     return created
 
 
@@ -92,15 +105,9 @@ def _boundary_due(workflow: Any) -> dict[UUID, datetime]:
     return due
 
 
-def _due_at(meta: dict[str, Any], data: dict[str, Any], now: datetime,
-            boundary: datetime | None) -> datetime | None:
-    text = meta["due_in"]
-    if meta["due_in_variable"] and isinstance(data.get(meta["due_in_variable"]), str):
-        text = data[meta["due_in_variable"]]
-    if not text:
-        return boundary
-    delta = parse_duration(text)
-    return now + delta if delta is not None else boundary
+def titles(row: HumanTask) -> dict[str, str | None]:
+    """The task's names as the audit trail shows them, so history reads in both languages."""
+    return {"title": row.title, "title_en": row.title_en}
 
 
 def to_info(row: HumanTask, version: ProcessVersion | None,

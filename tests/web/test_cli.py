@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from engine.worker import Worker
 from web import cli
-from web.server import Server, TimerWorker
+from web.server import Server
 
 
 def test_parser_adds_serve_to_engine_commands() -> None:
@@ -41,36 +42,13 @@ def test_is_loopback(host: str, expected: bool) -> None:
     assert cli.is_loopback(host) is expected
 
 
-class FakeEngine:
-    def __init__(self, fail: bool = False) -> None:
-        self.calls = 0
-        self.fail = fail
-        self.called = threading.Event()
-
-    def fire_due_timers(self) -> int:
-        self.calls += 1
-        self.called.set()
-        if self.fail:
-            raise RuntimeError("database went away")
-        return 2
-
-
-def test_worker_tick_survives_failures(caplog: pytest.LogCaptureFixture) -> None:
-    worker = TimerWorker(FakeEngine(fail=True), interval=0.01)  # type: ignore[arg-type]
-    assert worker.tick() == 0
-    assert "firing due timers failed" in caplog.text
-    working = TimerWorker(FakeEngine(), interval=0.01)  # type: ignore[arg-type]
-    assert working.tick() == 2
-
-
-def test_worker_runs_until_stopped() -> None:
-    engine = FakeEngine()
-    worker = TimerWorker(engine, interval=0.01)  # type: ignore[arg-type]
-    worker.start()
-    assert engine.called.wait(5)
-    worker.stop()
-    worker.join(5)
-    assert not worker.is_alive() and engine.calls >= 1
+def test_server_embeds_the_engine_worker_that_fires_due_work(app: Flask) -> None:
+    server = Server(app, host="127.0.0.1", port=0)
+    try:
+        assert isinstance(server.worker, Worker)
+        assert server.worker.run_once() == 0  # nothing is due on a fresh database
+    finally:
+        server.stop()
 
 
 def test_server_serves_the_app_on_a_free_port(app: Flask) -> None:

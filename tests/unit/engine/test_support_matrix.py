@@ -31,7 +31,7 @@ def test_each_unsupported_element_is_refused_by_name(engine: Engine, element: st
 @pytest.mark.parametrize("definition, where", [
     ("linkEventDefinition", "intermediateThrowEvent"),
     ("compensateEventDefinition", "intermediateThrowEvent"),
-    ("messageEventDefinition", "intermediateCatchEvent"),
+    ("messageEventDefinition", "intermediateThrowEvent"),
     ("conditionalEventDefinition", "intermediateCatchEvent"),
     ("timerEventDefinition", "endEvent"),
 ])

@@ -1,0 +1,236 @@
+"""The admin API: drafts, checks and deploys of BPMN, DMN and forms, plus the mixins
+for versions (``_admin_versions_api``) and running work (``_admin_ops_api``).
+
+Admin only, one transaction each. A draft changes nothing that runs; deploying it goes
+through the deploy checks. ``with_admin`` gives these methods to an Engine without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from engine import audit, definitions, deployment, dmncheck, drafts, identity, wiring
+from engine._admin_ops_api import OperationsAdminAPI
+from engine._admin_versions_api import VersionsAdminAPI
+from engine._base import EngineBase
+from engine.admin_records import DefinitionProblem, DraftInfo, FormInfo
+from engine.audit import AuditType
+from engine.errors import DefinitionInvalid, InvalidInput
+from engine.records import Actor, DefinitionInfo
+
+E = TypeVar("E", bound=EngineBase)
+
+
+class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
+    """Everything the admin area needs beyond the core Engine."""
+
+    def list_drafts(self, *, actor: Actor) -> list[DraftInfo]:
+        identity.require_admin(actor)
+        with self._tx() as session:
+            return [drafts.to_info(r) for r in drafts.list_all(session)]
+
+    def find_draft(self, kind: str, def_id: str, *, actor: Actor) -> DraftInfo | None:
+        identity.require_admin(actor)
+        with self._tx() as session:
+            row = drafts.find(session, kind, def_id)
+            return drafts.to_info(row) if row is not None else None
+
+    def save_draft(
+        self,
+        kind: str,
+        def_id: str,
+        source: bytes,
+        *,
+        actor: Actor,
+        comment: str = "",
+        file_name: str | None = None,
+        expected_version: int | None = None,
+    ) -> DraftInfo:
+        """Keep an edit without deploying it (one shared draft per file).
+
+        Raises:
+            ConcurrentUpdate: someone saved the draft after ``expected_version``.
+        """
+        identity.require_admin(actor)
+        now = self.now()
+        with self._tx() as session:
+            row = drafts.save(
+                session,
+                kind,
+                def_id,
+                source,
+                actor=actor.username,
+                now=now,
+                comment=comment,
+                file_name=file_name,
+                expected_version=expected_version,
+            )
+            audit.record(
+                session,
+                AuditType.DRAFT_SAVED,
+                actor=actor.username,
+                at=now,
+                payload={
+                    "kind": kind,
+                    "def_id": def_id,
+                    "sha256": hashlib.sha256(source).hexdigest(),
+                },
+            )
+            return drafts.to_info(row)
+
+    def upload_draft(self, file_name: str, data: bytes, *, actor: Actor) -> DraftInfo:
+        """Make a draft of a file from any modeler; its ids decide what it replaces.
+
+        Raises:
+            DefinitionInvalid: the file is not readable BPMN, DMN or JSON at all.
+        """
+        name = Path(file_name).name
+        if name.endswith(".json"):
+            return self.save_draft("form", Path(name).stem, data, actor=actor)
+        parsed = definitions.read(name, data)
+        stem = Path(name).stem
+        def_id = stem if stem in parsed.ids else parsed.ids[0]
+        return self.save_draft(parsed.kind, def_id, data, actor=actor, file_name=name)
+
+    def discard_draft(self, kind: str, def_id: str, *, actor: Actor) -> None:
+        identity.require_admin(actor)
+        with self._tx() as session:
+            session.delete(drafts.get(session, kind, def_id))
+            audit.record(
+                session,
+                AuditType.DRAFT_DISCARDED,
+                actor=actor.username,
+                at=self.now(),
+                payload={"kind": kind, "def_id": def_id},
+            )
+
+    def check_definition(
+        self, files: Mapping[str, bytes], *, actor: Actor
+    ) -> list[DefinitionProblem]:
+        """Every problem a deploy of ``files`` would meet, each tied to its element.
+
+        Broken flow wiring and decision cells that do not compile are reported alone:
+        until they are fixed, SpiffWorkflow's own messages about them only confuse.
+        """
+        identity.require_admin(actor)
+        with self._tx() as session:
+            return self._problems(session, files)
+
+    def _problems(
+        self, session: Session, files: Mapping[str, bytes]
+    ) -> list[DefinitionProblem]:
+        errors = _structure(files) or deployment.validate(
+            session,
+            files,
+            groups=frozenset(identity.group_names(session)),
+            form_exists=self._form_exists,
+        )
+        return wiring.to_problems(errors, files)
+
+    def check_draft(
+        self, kind: str, def_id: str, *, actor: Actor
+    ) -> list[DefinitionProblem]:
+        """The problems of a saved draft (a form draft: whether it loads as a form)."""
+        identity.require_admin(actor)
+        with self._tx() as session:
+            row = drafts.get(session, kind, def_id)
+            if kind == "form":
+                problem = drafts.form_problem(def_id, row.source)
+                return (
+                    [DefinitionProblem(row.file_name, None, None, problem)]
+                    if problem
+                    else []
+                )
+            return self._problems(session, {row.file_name: row.source})
+
+    def deploy_draft(
+        self, kind: str, def_id: str, *, actor: Actor, comment: str = ""
+    ) -> list[DefinitionInfo]:
+        """Deploy a BPMN or DMN draft and drop it; running instances keep their version.
+
+        Raises:
+            DefinitionInvalid: the first problem; ``.problems`` lists all of them.
+        """
+        identity.require_admin(actor)
+        if kind == "form":
+            raise InvalidInput("deploy forms with deploy_form")
+        with self._tx() as session:
+            row = drafts.get(session, kind, def_id)
+            files = {row.file_name: row.source}
+            broken = _structure(files)
+            if broken:
+                broken[0].problems = broken  # type: ignore[attr-defined]
+                raise broken[0]
+            infos = deployment.deploy(
+                session,
+                files,
+                actor=actor,
+                now=self.now(),
+                comment=comment or row.comment,
+                groups=frozenset(identity.group_names(session)),
+                form_exists=self._form_exists,
+            )
+            session.delete(row)
+            return infos
+
+    def list_forms(self, *, actor: Actor) -> list[FormInfo]:
+        identity.require_admin(actor)
+        return drafts.list_forms(drafts.forms_dir(self._forms_dir))
+
+    def get_form_source(self, key: str, *, actor: Actor) -> bytes:
+        identity.require_admin(actor)
+        return drafts.read_form(drafts.forms_dir(self._forms_dir), key)
+
+    def deploy_form(
+        self, key: str, source: bytes, *, actor: Actor, comment: str = ""
+    ) -> FormInfo:
+        """Replace a form file after checking it loads; new tasks show the new form.
+
+        Raises:
+            DefinitionInvalid: the JSON is not a usable form (nothing is written).
+        """
+        identity.require_admin(actor)
+        drafts.check_name("form", key)
+        problem = drafts.form_problem(key, source)
+        if problem:
+            raise DefinitionInvalid(problem, file=f"{key}.json")
+        directory = drafts.forms_dir(self._forms_dir)
+        with self._tx() as session:
+            draft = drafts.find(session, "form", key)
+            if draft is not None:
+                session.delete(draft)
+            audit.record(
+                session,
+                AuditType.FORM_DEPLOYED,
+                actor=actor.username,
+                at=self.now(),
+                payload={
+                    "form_key": key,
+                    "comment": comment,
+                    "sha256": hashlib.sha256(source).hexdigest(),
+                },
+            )
+            session.flush()
+            # Last step of the unit of work: a failed write rolls the audit back too.
+            drafts.write_form(directory, key, source)
+        return next(f for f in drafts.list_forms(directory) if f.key == key)
+
+
+def _structure(files: Mapping[str, bytes]) -> list[DefinitionInvalid]:
+    """Problems our own structural checks find, before SpiffWorkflow sees the files."""
+    return wiring.check(files) + dmncheck.check(files)
+
+
+def with_admin(engine: E) -> AdminAPI:
+    """``engine`` if Engine mixes in AdminAPI, else a view sharing its state."""
+    if isinstance(engine, AdminAPI):
+        return engine
+    combined = type(type(engine).__name__, (AdminAPI, type(engine)), {})
+    view: AdminAPI = object.__new__(combined)
+    view.__dict__.update(engine.__dict__)
+    return view

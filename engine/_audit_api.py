@@ -1,0 +1,176 @@
+"""The auditor's read-only API: search, timelines, reports, exports, chain verification.
+
+Only admins and auditors may call these. Each method is one transaction; exports stream
+inside theirs, and check the actor before the first chunk is produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from engine import (
+    auditchain,
+    auditrecord,
+    auditreports,
+    auditsearch,
+    audittimeline,
+    identity,
+)
+from engine._base import EngineBase
+from engine.audit_records import (
+    AuditFilter,
+    AuditPage,
+    InstanceTimeline,
+    ReportInfo,
+    VerificationResult,
+)
+from engine.errors import InvalidInput
+from engine.records import Actor
+
+
+class AuditAPI(EngineBase):
+    def search_audit(
+        self,
+        filters: AuditFilter | None = None,
+        *,
+        actor: Actor,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> AuditPage:
+        """One page of audit events matching ``filters``, newest first.
+
+        Args:
+            cursor: ``next_cursor`` of the previous page (keyset paging, any depth).
+        Raises:
+            NotAuthorized: not an admin or auditor.  InvalidInput: a malformed cursor.
+        """
+        identity.require_reader(actor)
+        with self._tx() as session:
+            return auditsearch.search(
+                session, filters or AuditFilter(), cursor=cursor, limit=limit
+            )
+
+    def instance_timeline(self, instance_id: int, *, actor: Actor) -> InstanceTimeline:
+        """Each step of an instance with actor, time, duration, data changes, decisions,
+        deadlines and escalations, rebuilt from the audit trail.
+
+        Raises:
+            NotAuthorized: not an admin or auditor.  NotFound: no such instance.
+        """
+        identity.require_reader(actor)
+        with self._tx() as session:
+            return audittimeline.timeline(session, instance_id, now=self.now())
+
+    def audit_report(
+        self,
+        name: str,
+        *,
+        actor: Actor,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        process_id: str | None = None,
+        options: Mapping[str, str] | None = None,
+    ) -> ReportInfo:
+        """A canned report (``auditreports.REPORTS``) over events in [since, until).
+
+        Args:
+            options: field names to read, overriding ``auditreports.DEFAULT_OPTIONS``.
+        Raises:
+            NotAuthorized: not an admin or auditor.
+            InvalidInput: unknown report or option.
+        """
+        identity.require_reader(actor)
+        unknown = set(options or {}) - set(auditreports.DEFAULT_OPTIONS)
+        if unknown:
+            raise InvalidInput(
+                f"unknown report option(s): {', '.join(sorted(unknown))}"
+            )
+        scope = auditreports.Scope(
+            since=since,
+            until=until,
+            process_id=process_id,
+            now=self.now(),
+            options={**auditreports.DEFAULT_OPTIONS, **(options or {})},
+        )
+        with self._tx() as session:
+            return auditreports.run(session, name, scope)
+
+    def list_audit_reports(self, *, actor: Actor) -> list[ReportInfo]:
+        """The canned reports by name, title and columns (rows left empty).
+
+        Raises:
+            NotAuthorized: not an admin or auditor.
+        """
+        identity.require_reader(actor)
+        return [
+            ReportInfo(name, title, title_en, tuple(columns.split()), rows=())
+            for name, (title, title_en, columns, _) in auditreports.REPORTS.items()
+        ]
+
+    def export_audit(
+        self, filters: AuditFilter | None = None, *, fmt: str = "csv", actor: Actor
+    ) -> Iterator[str]:
+        """Stream every event matching ``filters`` as CSV or JSON Lines text chunks.
+
+        The actor and format are checked now; the rows are read lazily, in one
+        transaction that stays open while the caller consumes the iterator.
+        Raises:
+            NotAuthorized: not an admin or auditor.  InvalidInput: unknown format.
+        """
+        identity.require_reader(actor)
+        if fmt not in auditsearch.FORMATS:
+            raise InvalidInput(
+                f"export format must be one of {', '.join(auditsearch.FORMATS)}"
+            )
+        return self._stream(filters or AuditFilter(), fmt)
+
+    def _stream(self, filters: AuditFilter, fmt: str) -> Iterator[str]:
+        with self._tx() as session:
+            entries = auditsearch.iter_entries(session, filters)
+            if fmt == "csv":
+                yield from auditsearch.export_csv(entries)
+            else:
+                yield from auditsearch.export_jsonl(entries)
+
+    def export_instance_record(self, instance_id: int, *, actor: Actor) -> bytes:
+        """One instance's whole trail with the chain hashes that let
+        ``signoff audit verify --file`` check it offline.
+
+        Raises:
+            NotAuthorized: not an admin or auditor.  NotFound: no such instance.
+        """
+        identity.require_reader(actor)
+        with self._tx() as session:
+            return auditrecord.build(
+                session, instance_id, exported_at=self.now(), exported_by=actor.username
+            )
+
+    def verify_audit_chain(self, *, actor: Actor) -> VerificationResult:
+        """Walk the whole hash chain and report the first altered, deleted, inserted or
+        reordered event. Reads one consistent snapshot.
+
+        Raises:
+            NotAuthorized: not an admin or auditor.
+        """
+        identity.require_reader(actor)
+        with self._tx() as session:
+            _snapshot(session)
+            return auditchain.verify(session)
+
+    @staticmethod
+    def verify_audit_file(data: bytes) -> VerificationResult:
+        """Check an exported instance record offline (no database needed).
+
+        Raises:
+            InvalidInput: the bytes are not a Signoff audit record.
+        """
+        return auditrecord.verify(data)
+
+
+def _snapshot(session: Session) -> None:
+    """Read head and rows from one snapshot on PostgreSQL (SQLite always does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})

@@ -1,0 +1,191 @@
+"""Auditor search over the trail: keyset pages and streamed CSV / JSON Lines exports.
+
+Every query orders by (at, seq) and pages by keyset on an index that ends in
+(at, seq), so the millionth page costs what the first does. Never writes or commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Select, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from engine import auditchain
+from engine.audit_records import AuditFilter, AuditPage, ChainEntry
+from engine.db import UTCDateTime
+from engine.errors import InvalidInput
+from engine.models import AuditEvent
+from engine.values import plain
+
+MAX_PAGE = 500
+EXPORT_BATCH = 1000
+CSV_COLUMNS = (
+    "seq",
+    "id",
+    "at",
+    "actor",
+    "event_type",
+    "process_id",
+    "business_key",
+    "instance_id",
+    "task_id",
+    "bpmn_id",
+    "payload",
+    "prev_hash",
+    "content_hash",
+    "row_hash",
+)
+FORMATS = ("csv", "jsonl")
+
+
+def to_chain_entry(row: AuditEvent) -> ChainEntry:
+    return ChainEntry(
+        id=row.id,
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        event_type=row.event_type,
+        process_id=row.process_id,
+        business_key=row.business_key,
+        instance_id=row.instance_id,
+        task_id=row.task_id,
+        bpmn_id=row.bpmn_id,
+        payload=row.payload,
+        prev_hash=row.prev_hash,
+        content_hash=row.content_hash,
+        row_hash=row.row_hash,
+    )
+
+
+def entry_document(entry: ChainEntry) -> dict[str, Any]:
+    """The JSON form of an event: hashable content plus its chain fields."""
+    return {
+        "id": entry.id,
+        "seq": entry.seq,
+        "at": auditchain.format_at(entry.at),
+        "actor": entry.actor,
+        "event_type": entry.event_type,
+        "process_id": entry.process_id,
+        "business_key": entry.business_key,
+        "instance_id": entry.instance_id,
+        "task_id": entry.task_id,
+        "bpmn_id": entry.bpmn_id,
+        "payload": plain(entry.payload),
+        "prev_hash": entry.prev_hash,
+        "content_hash": entry.content_hash,
+        "row_hash": entry.row_hash,
+    }
+
+
+def filtered(filters: AuditFilter) -> Select[AuditEvent]:
+    """The events matching ``filters``, not yet ordered."""
+    query = select(AuditEvent)
+    equal = {
+        AuditEvent.process_id: filters.process_id,
+        AuditEvent.instance_id: filters.instance_id,
+        AuditEvent.business_key: filters.business_key,
+        AuditEvent.actor: filters.user,
+    }
+    for column, value in equal.items():
+        if value is not None and value != "":
+            query = query.where(column == value)
+    if filters.event_types:
+        query = query.where(AuditEvent.event_type.in_(list(filters.event_types)))
+    if filters.since is not None:
+        query = query.where(AuditEvent.at >= filters.since)
+    if filters.until is not None:
+        query = query.where(AuditEvent.at < filters.until)
+    return query
+
+
+def _position(at: datetime, seq: int) -> Any:
+    return tuple_(literal(at, UTCDateTime()), literal(seq, BigInteger()))
+
+
+def encode_cursor(entry: ChainEntry) -> str:
+    return f"{auditchain.format_at(entry.at)}~{entry.seq}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        at_text, seq_text = cursor.split("~", 1)
+        return datetime.fromisoformat(at_text.replace("Z", "+00:00")), int(seq_text)
+    except ValueError as exc:
+        raise InvalidInput(f"{cursor!r} is not a page cursor") from exc
+
+
+def search(
+    session: Session,
+    filters: AuditFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> AuditPage:
+    """One page of matching events, newest first, after ``cursor`` when given."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = filtered(filters).order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
+    if cursor:
+        at, seq = decode_cursor(cursor)
+        query = query.where(tuple_(AuditEvent.at, AuditEvent.seq) < _position(at, seq))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    entries = tuple(to_chain_entry(r) for r in rows[:limit])
+    more = len(rows) > limit
+    return AuditPage(
+        entries=entries, next_cursor=encode_cursor(entries[-1]) if more else None
+    )
+
+
+def iter_entries(
+    session: Session, filters: AuditFilter, *, batch: int = EXPORT_BATCH
+) -> Iterator[ChainEntry]:
+    """Every matching event, oldest first, fetched in keyset batches (flat memory)."""
+    base = filtered(filters).order_by(AuditEvent.at, AuditEvent.seq).limit(batch)
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = base
+        if after is not None:
+            query = query.where(
+                tuple_(AuditEvent.at, AuditEvent.seq) > _position(*after)
+            )
+        rows = [to_chain_entry(r) for r in session.scalars(query)]
+        session.expunge_all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].at, rows[-1].seq)
+
+
+def export_csv(
+    entries: Iterator[ChainEntry], *, batch: int = EXPORT_BATCH
+) -> Iterator[str]:
+    """CSV text in chunks: a header, then one row per event (payload as JSON)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for count, entry in enumerate(entries, start=1):
+        document = entry_document(entry)
+        document["payload"] = json.dumps(
+            document["payload"], ensure_ascii=False, sort_keys=True
+        )
+        writer.writerow(
+            ["" if document[c] is None else document[c] for c in CSV_COLUMNS]
+        )
+        if count % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_jsonl(entries: Iterator[ChainEntry]) -> Iterator[str]:
+    """One JSON object per line, each with its chain hashes."""
+    for entry in entries:
+        yield json.dumps(
+            entry_document(entry), ensure_ascii=False, sort_keys=True
+        ) + "\n"

@@ -1,0 +1,178 @@
+"""Admins' drafts of BPMN, DMN and form files, and the form files. Never commits.
+
+A draft is saved as often as the admin likes and changes nothing that runs; deploying
+it goes through the same checks as any deploy. Forms are files in the forms folder, so
+deploying a form writes that file, atomically, at the end of the transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import forms
+from engine import definitions
+from engine.admin_records import DraftInfo, FormInfo
+from engine.errors import ConcurrentUpdate, InvalidInput, NotFound
+from engine.models import DefinitionDraft
+from forms.spec import parse as parse_form
+
+KINDS = ("bpmn", "dmn", "form")
+DEF_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
+MAX_SOURCE = 5 * 1024 * 1024
+
+
+def check_name(kind: str, def_id: str) -> None:
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
+    pattern = FORM_KEY if kind == "form" else DEF_ID
+    if not pattern.match(def_id):
+        raise InvalidInput(f"{def_id!r} is not a valid {kind} id")
+
+
+def find(session: Session, kind: str, def_id: str) -> DefinitionDraft | None:
+    return session.scalars(
+        select(DefinitionDraft).where(
+            DefinitionDraft.kind == kind, DefinitionDraft.def_id == def_id
+        )
+    ).first()
+
+
+def save(
+    session: Session,
+    kind: str,
+    def_id: str,
+    source: bytes,
+    *,
+    actor: str,
+    now: datetime,
+    comment: str = "",
+    file_name: str | None = None,
+    expected_version: int | None = None,
+) -> DefinitionDraft:
+    """Create or overwrite the shared draft; refuse when someone saved in between."""
+    check_name(kind, def_id)
+    if not source.strip() or len(source) > MAX_SOURCE:
+        raise InvalidInput(f"a draft must hold 1 to {MAX_SOURCE} bytes")
+    row = find(session, kind, def_id)
+    if row is None:
+        row = DefinitionDraft(
+            kind=kind, def_id=def_id, base_version=_live_version(session, kind, def_id)
+        )
+        session.add(row)
+    elif expected_version is not None and row.row_version != expected_version:
+        raise ConcurrentUpdate(
+            f"{row.saved_by} saved this draft at {row.saved_at:%H:%M} "
+            "after you opened it; reload to see their changes"
+        )
+    row.file_name = (
+        file_name or row.file_name or f"{def_id}.{'json' if kind == 'form' else kind}"
+    )
+    row.source, row.comment, row.saved_by, row.saved_at = source, comment, actor, now
+    session.flush()
+    return row
+
+
+def _live_version(session: Session, kind: str, def_id: str) -> int | None:
+    if kind == "form":
+        return None
+    row = definitions.latest(session, kind, def_id)
+    return row.version if row is not None else None
+
+
+def get(session: Session, kind: str, def_id: str) -> DefinitionDraft:
+    row = find(session, kind, def_id)
+    if row is None:
+        raise NotFound(f"no draft of {kind} {def_id!r}")
+    return row
+
+
+def list_all(session: Session) -> list[DefinitionDraft]:
+    return list(
+        session.scalars(
+            select(DefinitionDraft).order_by(
+                DefinitionDraft.kind, DefinitionDraft.def_id
+            )
+        )
+    )
+
+
+def to_info(row: DefinitionDraft) -> DraftInfo:
+    return DraftInfo(
+        kind=row.kind,
+        def_id=row.def_id,
+        file_name=row.file_name,
+        source=row.source,
+        base_version=row.base_version,
+        comment=row.comment,
+        saved_by=row.saved_by,
+        saved_at=row.saved_at,
+        row_version=row.row_version,
+    )
+
+
+def forms_dir(configured: Path | None) -> Path:
+    return configured if configured is not None else forms.DEFAULT_FORMS_DIR
+
+
+def list_forms(directory: Path) -> list[FormInfo]:
+    """Every form file, with the reason it cannot load when it cannot."""
+    found = []
+    for path in sorted(directory.glob("*.json")):
+        if path.name.endswith(".ui.json") or not FORM_KEY.match(path.stem):
+            continue
+        try:
+            spec = forms.load(path.stem, forms_dir=directory)
+        except (forms.FormNotFound, forms.FormSchemaInvalid) as exc:
+            found.append(
+                FormInfo(
+                    key=path.stem, title="", title_en="", version="", problem=str(exc)
+                )
+            )
+            continue
+        found.append(
+            FormInfo(
+                key=spec.key,
+                title=spec.title_zh,
+                title_en=spec.title_en,
+                version=spec.version,
+            )
+        )
+    return found
+
+
+def form_problem(key: str, source: bytes) -> str | None:
+    """Why ``source`` is not a usable form, or None."""
+    try:
+        parse_form(key, source, file=f"{key}.json")
+    except forms.FormSchemaInvalid as exc:
+        return exc.reason
+    return None
+
+
+def read_form(directory: Path, key: str) -> bytes:
+    check_name("form", key)
+    path = directory / f"{key}.json"
+    if not path.is_file():
+        raise NotFound(f"no form {key!r}")
+    return path.read_bytes()
+
+
+def write_form(directory: Path, key: str, source: bytes) -> None:
+    """Replace the form file in one rename, so readers see the old or the new form."""
+    check_name("form", key)
+    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(source)
+        os.replace(temp, directory / f"{key}.json")
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+        raise

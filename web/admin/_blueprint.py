@@ -1,0 +1,99 @@
+"""The "admin" blueprint object, its guard, and the helpers every admin view shares.
+
+Every route under /admin is refused to anyone but admins here, once, before any view
+runs: anonymous visitors are sent to sign in, everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, abort, g, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext
+from werkzeug.wrappers import Response
+
+from engine import Actor
+from engine._admin_api import AdminAPI, with_admin
+from engine.admin_records import DefinitionProblem
+from web import current_engine
+from web.security import CSP
+from web.templating import EVENT_LABELS
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# dmn-js draws its bpmn.io watermark (which its licence says must stay visible) and a
+# drag image with these exact inline styles; allow exactly them, nothing else inline.
+WATERMARK_STYLES = (
+    "'sha256-r3vOsuepBDg6tz/cOusiNJ9Y4Lp9hGQTT7pzDks1Xxc='",
+    "'sha256-CA/eh4+2R0J7cEQ14gBMtx834RIOjzMUqCM+evtrkp4='",
+    "'sha256-JpvvTIK7ulxf/3oA+AUuVbO9Labs8npGWGm9X9nGIWw='",
+    "'sha256-9OIpRRx0bq4t4s2zyqbocMNwedniLDaxLB+FlLIjNgM='",
+    "'sha256-GAdrtwahSjGXI0UQQnfyEVtPn+wfgQxvyrjyQuByfuU='",
+    "'sha256-ZG9bHUWWXDZyu7zfItuLwGK+cah/hweM0RfXpZpxZVM='",
+    "'sha256-T+dPSjRVHalDc/mwQm0/E2bredKPUxLfYOuU3MOV1BE='",
+)
+# The admin pages' history also names the admin events (the staff pages show the type).
+ADMIN_EVENT_LABELS = dict(
+    EVENT_LABELS,
+    instance_suspended=lazy_gettext("Suspended the request"),
+    instance_resumed=lazy_gettext("Resumed the request"),
+    instance_migrated=lazy_gettext("Moved to another version"),
+    instance_data_edited=lazy_gettext("Changed the request's data"),
+)
+ADMIN_CSP = CSP.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-hashes' " + " ".join(WATERMARK_STYLES)
+)
+
+
+@bp.before_request
+def require_admin() -> Response | None:
+    """Let only signed-in admins through."""
+    actor = g.get("actor")
+    if actor is None:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not actor.is_admin:
+        abort(403)
+    return None
+
+
+@bp.after_request
+def editor_styles(response: Response) -> Response:
+    """The app's CSP, plus the watermark's inline styles (scripts stay 'self' only)."""
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = ADMIN_CSP
+    return response
+
+
+def actor() -> Actor:
+    """The signed-in admin (the guard above has checked)."""
+    found: Actor = g.actor
+    return found
+
+
+def admin_engine() -> AdminAPI:
+    """The app's engine with the admin methods."""
+    return with_admin(current_engine())
+
+
+def problems_json(problems: list[DefinitionProblem]) -> list[Mapping[str, object]]:
+    """Problems as the editors' scripts read them."""
+    return [
+        {
+            "file": p.file,
+            "line": p.line,
+            "element_id": p.element_id,
+            "message": p.message,
+            "highlight": list(p.highlight),
+        }
+        for p in problems
+    ]
+
+
+def json_error(message: str, status: int) -> tuple[Response, int]:
+    return jsonify({"error": {"status": status, "message": message}}), status
+
+
+def int_arg(name: str) -> int | None:
+    """A non-negative integer query or form argument, or None."""
+    raw = (request.values.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None

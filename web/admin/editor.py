@@ -1,0 +1,174 @@
+"""Admin BPMN and DMN editors: the page, save draft, check, deploy, discard, changes.
+
+The modelers run in the browser (vendored bpmn-js and dmn-js); this module only moves
+XML between them and the engine, which saves drafts, checks and deploys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from engine import DefinitionInvalid, NotFound
+from engine.admin_records import DefinitionProblem
+from web import current_engine
+from web.admin._blueprint import actor, admin_engine, bp, json_error, problems_json
+
+KINDS = ("bpmn", "dmn")
+DECLARED = re.compile(r"""^(\s*<\?xml[^>]*?encoding=)(["'])([A-Za-z0-9._-]+)\2""")
+
+
+def xml_text(data: bytes) -> str:
+    """Decode a file in the encoding it declares; the editor works in UTF-8 only."""
+    found = DECLARED.match(data[:200].decode("ascii", errors="replace"))
+    try:
+        text = data.decode(found.group(3) if found else "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        text = data.decode("utf-8", errors="replace")
+    return utf8(text).decode("utf-8")
+
+
+def utf8(text: str) -> bytes:
+    """The editor's text as UTF-8 bytes, with an XML declaration that says so."""
+    return DECLARED.sub(r"\1\2UTF-8\2", text, count=1).encode("utf-8")
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        abort(404)
+    return kind
+
+
+@bp.get("/edit/<kind>/<def_id>")
+def editor(kind: str, def_id: str) -> str:
+    """Open the draft, or else the live version, in the modeler."""
+    return render_editor(_kind(kind), def_id, _draft_problems(kind, def_id))
+
+
+def _draft_problems(kind: str, def_id: str) -> list[DefinitionProblem]:
+    try:
+        return admin_engine().check_draft(kind, def_id, actor=actor())
+    except NotFound:
+        return []
+
+
+def render_editor(kind: str, def_id: str, problems: list[DefinitionProblem]) -> str:
+    """The editor page with everything its script needs in one JSON block."""
+    who, engine = actor(), admin_engine()
+    draft = engine.find_draft(kind, def_id, actor=who)
+    live = [
+        d
+        for d in current_engine().list_definitions(actor=who)
+        if d.kind == kind and d.def_id == def_id
+    ]
+    if draft is None and not live:
+        abort(404)
+    source = (
+        draft.text
+        if draft
+        else current_engine()
+        .get_definition_source(def_id, kind=kind, actor=who)
+        .decode("utf-8", errors="replace")
+    )
+    return render_template(
+        f"admin/edit_{kind}.html",
+        kind=kind,
+        def_id=def_id,
+        draft=draft,
+        live=live[-1] if live else None,
+        problems=problems,
+        editor=_editor_data(kind, def_id, source, draft, problems),
+    )
+
+
+def _editor_data(
+    kind: str, def_id: str, source: str, draft: Any, problems: list[DefinitionProblem]
+) -> Mapping[str, object]:
+    who, engine = actor(), current_engine()
+    known = engine.list_definitions(actor=who)
+    return {
+        "kind": kind,
+        "def_id": def_id,
+        "xml": source,
+        "draft_version": draft.row_version if draft else None,
+        "problems": problems_json(problems),
+        "groups": [g.name for g in engine.list_groups()],
+        "forms": [f.key for f in admin_engine().list_forms(actor=who)],
+        "decisions": sorted({d.def_id for d in known if d.kind == "dmn"}),
+        "processes": sorted({d.def_id for d in known if d.kind == "bpmn"}),
+        "urls": {
+            name: url_for(f"admin.{name}_draft", kind=kind, def_id=def_id)
+            for name in ("save", "check")
+        },
+    }
+
+
+@bp.post("/edit/<kind>/<def_id>/draft")
+def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
+    """Keep the editor's XML as the shared draft (JSON in, JSON out)."""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body.get("source"), str):
+        return json_error("source is required", 400)
+    expected = body.get("expected_version")
+    draft = admin_engine().save_draft(
+        _kind(kind),
+        def_id,
+        body["source"].encode("utf-8"),
+        actor=actor(),
+        comment=str(body.get("comment") or ""),
+        expected_version=expected if isinstance(expected, int) else None,
+    )
+    return jsonify({"row_version": draft.row_version, "saved_by": draft.saved_by})
+
+
+@bp.post("/edit/<kind>/<def_id>/check")
+def check_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
+    """Every problem the deploy checks find in the editor's XML, tied to elements."""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body.get("source"), str):
+        return json_error("source is required", 400)
+    files = {f"{def_id}.{_kind(kind)}": utf8(body["source"])}
+    problems = admin_engine().check_definition(files, actor=actor())
+    return jsonify({"problems": problems_json(problems)})
+
+
+@bp.post("/edit/<kind>/<def_id>/deploy")
+def deploy(kind: str, def_id: str) -> Response | tuple[str, int]:
+    """Deploy the saved draft when it is clean; otherwise show its problems."""
+    engine, who = admin_engine(), actor()
+    problems = engine.check_draft(_kind(kind), def_id, actor=who)
+    if problems:
+        return render_editor(kind, def_id, problems), 422
+    try:
+        infos = engine.deploy_draft(
+            kind, def_id, actor=who, comment=request.form.get("comment", "").strip()
+        )
+    except DefinitionInvalid as exc:
+        return render_editor(kind, def_id, _problems_of(exc)), 422
+    flash(
+        gettext(
+            "Deployed %(id)s version %(version)d.",
+            id=def_id,
+            version=infos[0].version if infos else 0,
+        ),
+        "info",
+    )
+    return redirect(url_for("admin.index"))
+
+
+def _problems_of(error: DefinitionInvalid) -> list[DefinitionProblem]:
+    found = getattr(error, "problems", [error])
+    return [DefinitionProblem(e.file, e.line, e.bpmn_id, e.reason) for e in found]
+
+
+@bp.post("/edit/<kind>/<def_id>/discard")
+def discard(kind: str, def_id: str) -> Response:
+    """Throw the draft away; the live version stays as it is."""
+    admin_engine().discard_draft(_kind(kind), def_id, actor=actor())
+    flash(gettext("Draft discarded."), "info")
+    return redirect(url_for("admin.index"))

@@ -1,0 +1,188 @@
+"""Admin views of running work: search, one instance's actions, migration, incidents.
+
+Every action posts a form with a reason where one is needed; the engine checks, acts and
+audits with the admin's name. Views parse, call the engine, then redirect or render.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta, timezone
+from uuid import UUID
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from engine import InstanceStatus
+from engine._deadlines_api import with_deadlines
+from engine.admin_queries import InstanceFilter
+from web import current_engine
+from web.admin._blueprint import ADMIN_EVENT_LABELS, actor, admin_engine, bp, int_arg
+
+STATUSES = tuple(s.value for s in InstanceStatus)
+
+
+def _day(name: str, shift: int = 0) -> datetime | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        day = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=shift), time(), tzinfo=timezone.utc)
+
+
+def search_filter() -> InstanceFilter:
+    """The search form's fields as an engine filter (unknown values are ignored)."""
+    args = request.args
+    status = args.get("status", "")
+    return InstanceFilter(
+        process_id=args.get("process_id", "").strip() or None,
+        version=int_arg("version"),
+        status=InstanceStatus(status) if status in STATUSES else None,
+        business_key=args.get("business_key", "").strip() or None,
+        started_by=args.get("started_by", "").strip() or None,
+        started_from=_day("started_from"),
+        started_to=_day("started_to", 1),
+        step=args.get("step", "").strip() or None,
+    )
+
+
+@bp.get("/instances")
+def instances() -> str:
+    """Search instances; with a process chosen, pick some to move to another version."""
+    size, page = int(current_app.config["PAGE_SIZE"]), max(1, int_arg("page") or 1)
+    found = admin_engine().search_instances(
+        actor=actor(), where=search_filter(), limit=size + 1, offset=(page - 1) * size
+    )
+    return render_template(
+        "admin/instances.html",
+        instances=found[:size],
+        page=page,
+        has_next=len(found) > size,
+        statuses=STATUSES,
+        args=request.args.to_dict(),
+    )
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> str:
+    """One instance with its data, open tasks, history and every admin action."""
+    who, engine = actor(), current_engine()
+    info = engine.get_instance(instance_id, actor=who)
+    versions = [
+        v
+        for v in admin_engine().list_process_versions(actor=who)
+        if v.process_id == info.process_id and v.version != info.version
+    ]
+    return render_template(
+        "admin/instance.html",
+        instance=info,
+        versions=versions,
+        tasks=admin_engine().list_instance_tasks(instance_id, actor=who),
+        history=engine.history(instance_id, actor=who),
+        users=[u for u in engine.list_users(actor=who) if u.active],
+        data_json=json.dumps(dict(info.data), ensure_ascii=False, indent=2),
+        event_labels=ADMIN_EVENT_LABELS,
+    )
+
+
+def _done(instance_id: int, message: str) -> Response:
+    flash(message, "info")
+    return redirect(url_for("admin.instance", instance_id=instance_id))
+
+
+def _reason() -> str:
+    return request.form.get("reason", "").strip()
+
+
+@bp.post("/instances/<int:instance_id>/suspend")
+def suspend(instance_id: int) -> Response:
+    admin_engine().suspend_instance(instance_id, reason=_reason(), actor=actor())
+    return _done(instance_id, gettext("Instance suspended."))
+
+
+@bp.post("/instances/<int:instance_id>/resume")
+def resume(instance_id: int) -> Response:
+    admin_engine().resume_instance(instance_id, reason=_reason(), actor=actor())
+    return _done(instance_id, gettext("Instance resumed."))
+
+
+@bp.post("/instances/<int:instance_id>/terminate")
+def terminate(instance_id: int) -> Response:
+    current_engine().cancel_instance(instance_id, reason=_reason(), actor=actor())
+    return _done(instance_id, gettext("Instance terminated."))
+
+
+@bp.post("/instances/<int:instance_id>/retry")
+def retry(instance_id: int) -> Response:
+    """Run an errored instance again, with corrected variables when given."""
+    current_engine().retry_instance(instance_id, actor=actor(), data=_changes() or None)
+    return _done(instance_id, gettext("Instance retried."))
+
+
+def _changes() -> dict[str, object]:
+    try:
+        changes = json.loads(request.form.get("changes", "") or "{}")
+    except json.JSONDecodeError:
+        abort(400)
+    if not isinstance(changes, dict):
+        abort(400)
+    return changes
+
+
+@bp.post("/instances/<int:instance_id>/data")
+def edit_data(instance_id: int) -> Response:
+    """Set the variables given as a JSON object; remove the ones listed."""
+    changes = _changes()
+    remove = [k.strip() for k in request.form.get("remove", "").split(",") if k.strip()]
+    admin_engine().edit_instance_data(
+        instance_id, changes, remove=remove, reason=_reason(), actor=actor()
+    )
+    return _done(instance_id, gettext("Instance data changed."))
+
+
+@bp.post("/instances/<int:instance_id>/tasks/<uuid:task_id>/assign")
+def assign(instance_id: int, task_id: UUID) -> Response:
+    current_engine().assign_task(
+        task_id, request.form.get("assignee", ""), actor=actor()
+    )
+    return _done(instance_id, gettext("Task reassigned."))
+
+
+@bp.post("/instances/migrate")
+def migrate() -> str:
+    """Move the chosen instances to a version (or only check, with ``dry_run``)."""
+    ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    version = int_arg("to_version")
+    if not ids or version is None:
+        abort(400)
+    results = admin_engine().migrate_instances(
+        ids, version, actor=actor(), dry_run=bool(request.form.get("dry_run"))
+    )
+    return render_template(
+        "admin/migrated.html",
+        results=results,
+        version=version,
+        dry_run=bool(request.form.get("dry_run")),
+    )
+
+
+@bp.get("/incidents")
+def incidents() -> str:
+    """Instances stopped by an error, and background jobs that kept failing."""
+    who = actor()
+    return render_template(
+        "admin/incidents.html",
+        incidents=admin_engine().list_incidents(actor=who),
+        jobs=with_deadlines(current_engine()).list_jobs(actor=who, failed_only=True),
+    )
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+def retry_job(job_id: int) -> Response:
+    with_deadlines(current_engine()).retry_job(job_id, actor=actor())
+    flash(gettext("Job queued again."), "info")
+    return redirect(url_for("admin.incidents"))

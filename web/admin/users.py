@@ -1,0 +1,122 @@
+"""Admin views of people: users, their groups (lanes) and roles, and the groups.
+
+A deactivated user's open tasks are listed here for reassignment. A generated password
+is shown once, on the page that reset it, and never stored in clear.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from engine import Role
+from web import current_engine
+from web.admin._blueprint import actor, admin_engine, bp
+
+ROLES = tuple(r.value for r in Role)
+
+
+@bp.get("/users")
+def users() -> str:
+    """Everyone with groups and role, tasks to reassign, and the groups."""
+    who, engine = actor(), current_engine()
+    return render_template(
+        "admin/users.html",
+        users=engine.list_users(actor=who),
+        groups=engine.list_groups(),
+        roles=ROLES,
+        flagged=admin_engine().list_flagged_tasks(actor=who),
+    )
+
+
+def _role() -> Role:
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        abort(400)
+    return Role(role)
+
+
+@bp.post("/users")
+def create_user() -> Response:
+    """Add a user with a first password, groups and role."""
+    form = request.form
+    current_engine().add_user(
+        form.get("username", "").strip(),
+        password=form.get("password", ""),
+        groups=form.getlist("groups"),
+        role=_role(),
+        display_name=form.get("display_name", "").strip(),
+        actor=actor(),
+    )
+    flash(gettext("User created."), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users/<username>")
+def user(username: str) -> str:
+    """One user: groups, role, activation, password."""
+    found = [
+        u for u in current_engine().list_users(actor=actor()) if u.username == username
+    ]
+    if not found:
+        abort(404)
+    return render_template(
+        "admin/user.html",
+        user=found[0],
+        roles=ROLES,
+        groups=current_engine().list_groups(),
+    )
+
+
+def _to_user(username: str, message: str) -> Response:
+    flash(message, "info")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.post("/users/<username>/groups")
+def user_groups(username: str) -> Response:
+    admin_engine().set_groups(username, request.form.getlist("groups"), actor=actor())
+    return _to_user(username, gettext("Groups saved."))
+
+
+@bp.post("/users/<username>/role")
+def user_role(username: str) -> Response:
+    admin_engine().set_role(username, _role(), actor=actor())
+    return _to_user(username, gettext("Role saved."))
+
+
+@bp.post("/users/<username>/deactivate")
+def deactivate(username: str) -> Response:
+    admin_engine().deactivate_user(username, actor=actor())
+    return _to_user(username, gettext("User deactivated; reassign their open tasks."))
+
+
+@bp.post("/users/<username>/reactivate")
+def reactivate(username: str) -> Response:
+    admin_engine().reactivate_user(username, actor=actor())
+    return _to_user(username, gettext("User reactivated."))
+
+
+@bp.post("/users/<username>/password")
+def reset_password(username: str) -> str:
+    """Set a new password, the given one or a generated one shown only now."""
+    given = request.form.get("password", "") or None
+    password = admin_engine().reset_password(username, password=given, actor=actor())
+    return render_template(
+        "admin/password.html", username=username, password=None if given else password
+    )
+
+
+@bp.post("/groups")
+def create_group() -> Response:
+    """Add a group (a lane name) with its Chinese and English titles."""
+    form = request.form
+    current_engine().ensure_group(
+        form.get("name", "").strip(),
+        title=form.get("title", "").strip(),
+        title_en=form.get("title_en", "").strip(),
+        actor=actor(),
+    )
+    flash(gettext("Group saved."), "info")
+    return redirect(url_for("admin.users"))
