@@ -24,7 +24,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: $(VENV)/.installed
-	@if [ -d web/translations ]; then $(BIN)/pybabel compile -q -d web/translations; fi
+	@if [ -d web/translations ]; then $(BIN)/pybabel compile -d web/translations >/dev/null; fi
 
 run: install
 	$(BIN)/signoff init --demo
