@@ -78,6 +78,9 @@ def settle(s: Scenario, iid: int) -> None:
     s.complete(iid, "review_compliance_and_pay", PAID, group=KF, not_by=CP)
     outbox = s.data(iid, "send_sms_notices", CP)["sms_outbox"]
     assert len(outbox) == 12 and outbox[0]["to"] == "13700001101"
+    s.engine.run_due_jobs()  # the outbox sender runs after the step committed
+    sent = s.engine.list_sms(actor=SYSTEM)
+    assert len(sent) >= 12 and ("13700001101", outbox[0]["text"]) in sent
     s.complete(iid, "send_sms_notices", SMS_SENT, group=CP, not_by=SM)
 
 
