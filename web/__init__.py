@@ -27,11 +27,13 @@ def create_app(
     from web import (
         admin,
         api,
+        auditor,
         auth,
         errors,
         i18n,
         inbox,
         instances,
+        notifications,
         security,
         start,
         tasks,
@@ -60,7 +62,7 @@ def create_app(
     templating.init_app(app)
     errors.register_error_handlers(app)
     for blueprint in (auth.bp, inbox.bp, tasks.bp, start.bp, instances.bp, api.bp,
-                      admin.bp):
+                      admin.bp, auditor.bp, notifications.bp):
         app.register_blueprint(blueprint)
     return app
 
