@@ -52,3 +52,9 @@ def test_every_module_starts_with_future_annotations_and_a_docstring() -> None:
         if not text.lstrip().startswith('"""') or "from __future__ import annotations" not in text:
             missing.append(str(path.relative_to(ROOT)))
     assert missing == []
+
+
+def test_test_module_names_are_unique_across_folders() -> None:
+    # Test folders are not packages, so two test_x.py files would collide on import.
+    names = [p.name for p in (ROOT / "tests").rglob("*.py") if p.name != "conftest.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
