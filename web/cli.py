@@ -53,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(host: str, port: int, *, threads: int = 8, worker: bool = True) -> int:
     """Build the app from the environment and serve it until interrupted."""
     app = create_app()
-    if not is_loopback(host) and "SIGNOFF_SESSION_COOKIE_SECURE" not in os.environ:
+    if is_loopback(host) and "SIGNOFF_SESSION_COOKIE_SECURE" not in os.environ:
+        # Browsers drop Secure cookies sent over plain HTTP to 127.0.0.1, so a local
+        # trial could never sign in; anything not on loopback keeps them Secure.
+        app.config["SESSION_COOKIE_SECURE"] = False
+    elif "SIGNOFF_SESSION_COOKIE_SECURE" not in os.environ:
         logger.warning(
             "session cookies are marked Secure: serve %s behind HTTPS, or set "
             "SIGNOFF_SESSION_COOKIE_SECURE=false for a plain-HTTP trial",

@@ -63,3 +63,24 @@ def test_server_serves_the_app_on_a_free_port(app: Flask) -> None:
     finally:
         server.stop()
         thread.join(5)
+
+
+@pytest.mark.parametrize("host, secure", [("127.0.0.1", False), ("0.0.0.0", True)])
+def test_session_cookie_is_secure_except_on_plain_loopback(
+        host: str, secure: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    # Browsers drop Secure cookies over http://127.0.0.1, so a local trial could not sign in.
+    monkeypatch.setenv("SIGNOFF_DATABASE_URL", f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.setenv("SIGNOFF_SECRET_KEY", "test-key")
+    monkeypatch.delenv("SIGNOFF_SESSION_COOKIE_SECURE", raising=False)
+    seen: dict[str, object] = {}
+
+    class Recorder:
+        def __init__(self, app: Flask, **_kwargs: object) -> None:
+            seen["secure"] = app.config["SESSION_COOKIE_SECURE"]
+
+        def run(self) -> None:
+            return None
+
+    monkeypatch.setattr(cli, "Server", Recorder)
+    assert cli.serve(host, 0) == 0
+    assert seen["secure"] is secure
