@@ -50,22 +50,7 @@ PROCESSES = (
     "station_payout",
 )
 USERS = tuple(f"user{n:02d}" for n in range(60))
-COLUMNS = (
-    "id",
-    "seq",
-    "at",
-    "actor",
-    "event_type",
-    "process_id",
-    "business_key",
-    "instance_id",
-    "task_id",
-    "bpmn_id",
-    "payload",
-    "prev_hash",
-    "content_hash",
-    "row_hash",
-)
+COLUMNS = (*auditchain.CONTENT_FIELDS, "prev_hash", "content_hash", "row_hash")
 
 
 class BenchEngine(Engine, AuditAPI):

@@ -25,22 +25,9 @@ from engine.values import plain
 
 MAX_PAGE = 500
 EXPORT_BATCH = 1000
-CSV_COLUMNS = (
-    "seq",
-    "id",
-    "at",
-    "actor",
-    "event_type",
-    "process_id",
-    "business_key",
-    "instance_id",
-    "task_id",
-    "bpmn_id",
-    "payload",
-    "prev_hash",
-    "content_hash",
-    "row_hash",
-)
+# seq first: the order an auditor reads the chain in.
+CSV_COLUMNS = ("seq", *(f for f in auditchain.CONTENT_FIELDS if f != "seq"), "prev_hash",
+               "content_hash", "row_hash")
 FORMATS = ("csv", "jsonl")
 
 
