@@ -20,8 +20,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -33,11 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.default.workflow import (  # noqa: E402
     BpmnWorkflowConverter,
 )
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from engine import Engine, cache, demo, history, instances, runtime  # noqa: E402
@@ -70,18 +66,7 @@ class _NaiveConverter(store._StateConverter):  # type: ignore[misc]
         return dct
 
 
-def _naive_serializer() -> BpmnWorkflowSerializer:
-    config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = _NaiveConverter
-    registry = BpmnWorkflowSerializer.configure(config)
-    registry.register(Decimal, lambda v: {"value": str(v)},
-                      lambda v: Decimal(v["value"]))
-    registry.register(date, lambda v: {"value": v.isoformat()},
-                      lambda v: date.fromisoformat(v["value"]))
-    return BpmnWorkflowSerializer(registry)
-
-
-NAIVE = _naive_serializer()
+NAIVE = store.make_serializer(_NaiveConverter)
 
 
 def samples(work: Callable[[], Any], runs: int) -> list[float]:

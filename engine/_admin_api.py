@@ -2,7 +2,7 @@
 for versions (``_admin_versions_api``) and running work (``_admin_ops_api``).
 
 Admin only, one transaction each. A draft changes nothing that runs; deploying it goes
-through the deploy checks. ``with_admin`` gives these methods to an Engine without them.
+through the deploy checks.
 """
 
 from __future__ import annotations
@@ -10,20 +10,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from engine import audit, definitions, deployment, dmncheck, drafts, identity, wiring
 from engine._admin_ops_api import OperationsAdminAPI
 from engine._admin_versions_api import VersionsAdminAPI
-from engine._base import EngineBase
 from engine.admin_records import DefinitionProblem, DraftInfo, FormInfo
 from engine.audit import AuditType
 from engine.errors import DefinitionInvalid, InvalidInput
 from engine.records import Actor, DefinitionInfo
 
-E = TypeVar("E", bound=EngineBase)
 
 
 class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
@@ -224,13 +221,3 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
 def _structure(files: Mapping[str, bytes]) -> list[DefinitionInvalid]:
     """Problems our own structural checks find, before SpiffWorkflow sees the files."""
     return wiring.check(files) + dmncheck.check(files)
-
-
-def with_admin(engine: E) -> AdminAPI:
-    """``engine`` if Engine mixes in AdminAPI, else a view sharing its state."""
-    if isinstance(engine, AdminAPI):
-        return engine
-    combined = type(type(engine).__name__, (AdminAPI, type(engine)), {})
-    view: AdminAPI = object.__new__(combined)
-    view.__dict__.update(engine.__dict__)
-    return view

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import audit, identity, jobs, notifications, outbox, schedules, sla, timers
-from engine._base import EngineBase, require_staff
+from engine._base import require_staff
 from engine._messages_api import MessagesAPI
 from engine.audit import AuditType
 from engine.deadline_config import SESSION_KEY, DeadlineConfig
@@ -271,18 +271,6 @@ class DeadlinesAPI(MessagesAPI):
         identity.require_reader(actor)
         with self._tx() as session:
             return outbox.list_sms(session)
-
-
-def with_deadlines(engine: EngineBase) -> DeadlinesAPI:
-    """``engine`` itself once ``Engine`` mixes in DeadlinesAPI; until then a view of it
-    (same sessions, clock and script engine) that has the deadline methods."""
-    if isinstance(engine, DeadlinesAPI):
-        return engine
-    combined = type(type(engine).__name__, (DeadlinesAPI, type(engine)), {})
-    view: DeadlinesAPI = object.__new__(combined)
-    view.__dict__.update(engine.__dict__)
-    view._deadlines = DeadlineConfig.from_env()
-    return view
 
 
 def _job_info(row: Job) -> JobInfo:

@@ -15,7 +15,6 @@ from types import FrameType
 from typing import Any
 
 from engine import celery_app, worker
-from engine._deadlines_api import with_deadlines
 from engine.core import Engine
 from engine.errors import InvalidInput
 from engine.records import SYSTEM, Actor
@@ -78,7 +77,7 @@ def _actor(engine: Engine, args: argparse.Namespace) -> Actor:
 
 
 def _worker(engine: Engine, args: argparse.Namespace) -> str | None:
-    deadlines = with_deadlines(engine)
+    deadlines = engine
     logging.basicConfig(
         level=os.environ.get("SIGNOFF_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -119,16 +118,16 @@ def _message(engine: Engine, args: argparse.Namespace) -> Any:
         raise InvalidInput(f"--data is not valid JSON: {exc.msg} at column {exc.colno}")
     if not isinstance(data, dict):
         raise InvalidInput("--data must be a JSON object")
-    return with_deadlines(engine).deliver_message(
+    return engine.deliver_message(
         args.name, correlation_key=args.key, data=data, actor=_actor(engine, args)
     )
 
 
 def _jobs(engine: Engine, args: argparse.Namespace) -> Any:
-    return with_deadlines(engine).list_jobs(
+    return engine.list_jobs(
         actor=_actor(engine, args), failed_only=args.failed
     )
 
 
 def _retry_job(engine: Engine, args: argparse.Namespace) -> Any:
-    return with_deadlines(engine).retry_job(args.job_id, actor=_actor(engine, args))
+    return engine.retry_job(args.job_id, actor=_actor(engine, args))

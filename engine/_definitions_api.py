@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import definitions, deployment, identity
+from engine import deployment, identity
 from engine._base import EngineBase
 from engine.errors import DefinitionInvalid, InvalidInput, NotFound
 from engine.models import Definition, ProcessVersion

@@ -131,6 +131,8 @@ class RuntimeAPI(EngineBase):
         instance_id = 0
         try:
             with self._tx() as session:
+                # The task row is read twice on purpose: once to find the instance to
+                # lock, and again after the lock, so a racer sees the winner's commit.
                 instance_id = _instance_of(session, uuid)
                 row = instances.get(session, instance_id, expected_version=expected_version,
                                     lock=True)

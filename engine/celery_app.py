@@ -18,7 +18,7 @@ from collections.abc import Callable
 from celery import Celery
 from celery.signals import worker_process_init
 
-from engine._deadlines_api import DeadlinesAPI, with_deadlines
+from engine._deadlines_api import DeadlinesAPI
 from engine.config import EngineConfig
 from engine.deadline_config import DeadlineConfig
 from engine.core import Engine
@@ -52,7 +52,7 @@ def _shared_engine() -> DeadlinesAPI:
     global _engine
     with _lock:
         if _engine is None:
-            _engine = with_deadlines(Engine.from_config(EngineConfig.from_env()))
+            _engine = Engine.from_config(EngineConfig.from_env())
         return _engine
 
 

@@ -11,7 +11,6 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session

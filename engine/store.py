@@ -46,9 +46,10 @@ class _StateConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         return workflow
 
 
-def _make_serializer() -> BpmnWorkflowSerializer:
+def make_serializer(converter: type[Any] | None = None) -> BpmnWorkflowSerializer:
+    """Spiff's serializer with our workflow converter and Decimal/date support."""
     config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = _StateConverter
+    config[BpmnWorkflow] = converter or _StateConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(Decimal, lambda v: {"value": str(v)},
                       lambda v: Decimal(v["value"]))
@@ -57,7 +58,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(registry)
 
 
-_SERIALIZER = _make_serializer()
+_SERIALIZER = make_serializer()
 _REGISTRY = _SERIALIZER.registry
 _ENCODER = _SERIALIZER._encoder_cls  # turns Decimal, date, datetime... into typed dicts
 SERIALIZER_VERSION = f"signoff-2/spiff-{_SERIALIZER.VERSION}"

@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from engine import SYSTEM, Engine, EngineConfig, demo
-from engine._admin_api import with_admin
 from web import create_app
 from web.i18n import compile_catalogs
 from web.server import Server
@@ -213,7 +212,7 @@ def test_flow_to_nowhere_is_refused_with_the_element_highlighted(
         form={"csrf_token": token.group(1), "comment": "should not deploy"},
     )
     assert refused.status == 422 and FLOW in refused.text()
-    versions = with_admin(admin_server.engine).list_process_versions(actor=SYSTEM)
+    versions = admin_server.engine.list_process_versions(actor=SYSTEM)
     assert all(v.comment != "should not deploy" for v in versions)
     page.reload()  # the saved draft opens with its problem marked
     expect(page.locator("#canvas")).to_have_attribute("data-state", "rendered")
@@ -263,7 +262,7 @@ def test_properties_panel_edit_saves_and_keeps_every_extension(
     panel.get_by_label("Due in (ISO duration, e.g. P3D)").fill("P1D")
     page.locator("#save-draft").click()
     expect(page.locator("#editor-status")).to_have_class(re.compile(r"\bok\b"))
-    admin = with_admin(admin_server.engine)
+    admin = admin_server.engine
     draft = admin.find_draft("bpmn", "visit_approval", actor=SYSTEM)
     assert draft is not None
     original = (ROOT / "workflows" / "visit_approval.bpmn").read_text()

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from engine import definitions
-from engine._deadlines_api import DeadlinesAPI, with_deadlines
+from engine._deadlines_api import DeadlinesAPI
 from engine.core import Engine
 from engine.db import make_sessionmaker
 from engine.deadline_config import DeadlineConfig
@@ -69,7 +69,7 @@ def fresh_postgres(name: str) -> str:
 
 def farm_engine(url: str) -> DeadlinesAPI:
     """A migrated engine on ``url`` with the timer farm deployed."""
-    engine = with_deadlines(Engine(make_sessionmaker(url)))
+    engine = Engine(make_sessionmaker(url))
     engine._deadlines = DeadlineConfig()
     engine.upgrade_schema()
     engine.deploy({"timer_farm.bpmn": FARM}, actor=SYSTEM)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import time_machine
 
-from engine._deadlines_api import with_deadlines
 from engine.records import SYSTEM
 from tests.scenarios.test_visit_approval import AM, DIR, SMALL, T0
 
@@ -26,7 +25,7 @@ def test_director_is_reminded_then_told_the_review_is_overdue(
     scenario: Scenario,
 ) -> None:
     s = scenario
-    engine = with_deadlines(s.engine)
+    engine = s.engine
     director = s.actor(DIR)
     with time_machine.travel(T0, tick=False) as clock:
         iid = s.start("visit_approval", SMALL, group=AM).id

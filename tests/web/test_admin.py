@@ -14,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import SYSTEM, Engine, ScriptFailed
-from engine._admin_api import with_admin
 from web import create_app
 from web.config import TestConfig
 
@@ -163,18 +162,18 @@ def test_editor_saves_checks_and_deploys_a_draft(
         data={"csrf_token": headers["X-CSRFToken"], "comment": "rename"},
     )
     assert deployed.status_code == 302
-    versions = with_admin(web_engine).list_process_versions(actor=SYSTEM)
+    versions = web_engine.list_process_versions(actor=SYSTEM)
     assert [(v.version, v.comment) for v in versions] == [(2, "rename"), (1, "")]
 
 
 def test_deploy_of_a_broken_draft_shows_its_problems(
     client: FlaskClient, auth: AuthActions, web_engine: Engine
 ) -> None:
-    with_admin(web_engine).save_draft("bpmn", "web_sample", NOWHERE, actor=SYSTEM)
+    web_engine.save_draft("bpmn", "web_sample", NOWHERE, actor=SYSTEM)
     auth.login("web.admin")
     response = auth.post("/admin/edit/bpmn/web_sample/deploy", {"comment": "x"})
     assert response.status_code == 422 and 'data-element="flow_to_end"' in response.text
-    assert len(with_admin(web_engine).list_process_versions(actor=SYSTEM)) == 1
+    assert len(web_engine.list_process_versions(actor=SYSTEM)) == 1
 
 
 def test_upload_of_another_modelers_file_opens_it_with_its_problems(

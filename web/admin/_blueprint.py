@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from engine import Actor
-from engine._admin_api import AdminAPI, with_admin
+from engine._admin_api import AdminAPI
 from engine.admin_records import DefinitionProblem
 from web import current_engine
 from web.security import CSP
@@ -72,7 +72,7 @@ def actor() -> Actor:
 
 def admin_engine() -> AdminAPI:
     """The app's engine with the admin methods."""
-    return with_admin(current_engine())
+    return current_engine()
 
 
 def problems_json(problems: list[DefinitionProblem]) -> list[Mapping[str, object]]:

@@ -15,7 +15,6 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from engine import InstanceStatus
-from engine._deadlines_api import with_deadlines
 from engine.admin_queries import InstanceFilter
 from web import current_engine
 from web.admin._blueprint import ADMIN_EVENT_LABELS, actor, admin_engine, bp, int_arg
@@ -177,12 +176,12 @@ def incidents() -> str:
     return render_template(
         "admin/incidents.html",
         incidents=admin_engine().list_incidents(actor=who),
-        jobs=with_deadlines(current_engine()).list_jobs(actor=who, failed_only=True),
+        jobs=current_engine().list_jobs(actor=who, failed_only=True),
     )
 
 
 @bp.post("/jobs/<int:job_id>/retry")
 def retry_job(job_id: int) -> Response:
-    with_deadlines(current_engine()).retry_job(job_id, actor=actor())
+    current_engine().retry_job(job_id, actor=actor())
     flash(gettext("Job queued again."), "info")
     return redirect(url_for("admin.incidents"))

@@ -22,7 +22,7 @@ from engine import (
     NotFound,
     ScriptFailed,
 )
-from engine._admin_api import AdminAPI, with_admin
+from engine._admin_api import AdminAPI
 from engine.admin_queries import InstanceFilter
 from engine.records import SYSTEM, InstanceStatus, Role
 
@@ -48,7 +48,7 @@ def forms_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def admin(engine: Engine) -> Any:
     """The engine with the admin methods (Engine and AdminAPI in one object)."""
-    return with_admin(engine)
+    return engine
 
 
 def start(admin: Any, body: bytes = SIMPLE, data: dict[str, Any] | None = None) -> int:

@@ -9,7 +9,6 @@ import pytest
 from modelkit import chain, process, script_task, user_task
 
 from engine import Engine, InstanceStatus, ScriptFailed
-from engine._admin_api import with_admin
 from engine.records import SYSTEM
 
 REQUEST = {"item": "laptop", "amount": "1200.50"}
@@ -39,7 +38,7 @@ FIXED = process(
 
 @pytest.fixture
 def admin_engine(engine: Engine) -> Any:
-    return with_admin(engine)
+    return engine
 
 
 def deploy(engine: Any, body: bytes) -> None:

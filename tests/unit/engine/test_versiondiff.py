@@ -8,7 +8,6 @@ import pytest
 from modelkit import chain, process, script_task, user_task
 
 from engine import Engine
-from engine._admin_api import with_admin
 from engine.records import SYSTEM
 from engine.versiondiff import ElementChange, FieldChange, diff_file
 
@@ -109,7 +108,7 @@ def test_new_file_lists_every_element_as_added() -> None:
 
 
 def test_process_version_diff_includes_the_pinned_decision(engine: Engine) -> None:
-    admin = with_admin(engine)
+    admin = engine
     files = {
         name: (ROOT / "workflows" / name).read_bytes()
         for name in ("visit_approval.bpmn", "visit_gm_threshold.dmn")
