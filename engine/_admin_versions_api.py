@@ -23,6 +23,7 @@ from engine import (
     instances,
     migration,
     runtime,
+    steplog,
     versiondiff,
     worklist,
 )
@@ -143,6 +144,7 @@ class VersionsAdminAPI(EngineBase):
         moved, blockers = migration.migrate(workflow, loaded, self._script_engine)
         if blockers:
             return replace(result, blockers=tuple(blockers))
+        steplog.begin(moved)  # what the new version computes at once is on the trail
         try:
             if row.status == InstanceStatus.RUNNING.value:
                 runtime.advance(moved)

@@ -20,6 +20,7 @@ from engine import (
     messages,
     runtime,
     schedules,
+    steplog,
     timers,
     worklist,
 )
@@ -167,7 +168,8 @@ class JobsAPI(RuntimeAPI):
     def _replay(self, workflow: Any, retry: dict[str, Any]) -> None:
         kind = retry.get("kind")
         if kind == "complete":
-            runtime.complete(workflow, UUID(retry["task_id"]), retry.get("data") or {})
+            data = retry.get("data") or {}
+            steplog.submitted(runtime.complete(workflow, UUID(retry["task_id"]), data), data)
         elif kind == "timers":
             runtime.fire_timers(workflow)
         elif kind == "message":

@@ -93,11 +93,17 @@ class QueriesAPI(EngineBase):
             rows = session.scalars(query.limit(max(1, min(limit, 500))).offset(offset))
             return [instances.to_info(session, r) for r in rows]
 
-    def history(self, instance_id: int, *, actor: Actor) -> list[AuditEntry]:
-        """The audit events of one instance, oldest first."""
+    def history(self, instance_id: int, *, actor: Actor, computed: bool = False
+                ) -> list[AuditEntry]:
+        """The audit events of one instance, oldest first.
+
+        ``computed`` adds what the engine computed by itself (scripts, decisions); people
+        reading "who did what" do not need those, auditors get them on the timeline.
+        """
         with self._tx() as session:
             self._visible_instance(session, instance_id, actor)
-            return audit.list_events(session, instance_id=instance_id)
+            return audit.list_events(session, instance_id=instance_id,
+                                     exclude_types=() if computed else audit.COMPUTED_TYPES)
 
     def audit_log(self, *, actor: Actor, instance_id: int | None = None,
                   limit: int = 1000) -> list[AuditEntry]:

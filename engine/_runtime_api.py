@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions, identity, instances, runtime, store, worklist
+from engine import audit, definitions, identity, instances, runtime, steplog, store, worklist
 from engine._base import EngineBase, data_digest, require_staff, task_uuid
 from engine._definitions_api import may_start
 from engine.audit import AuditType
@@ -60,6 +60,7 @@ class RuntimeAPI(EngineBase):
         loaded = definitions.load_spec(session, version_row)
         workflow = runtime.new_workflow(loaded, self._script_engine)
         runtime.prepare(workflow, clean)
+        steplog.begin(workflow, new=True)
         row = ProcessInstance(
             process_version_id=version_row.id, process_id=version_row.process_id,
             business_key=_key(business_key), status=InstanceStatus.RUNNING.value,
@@ -142,7 +143,7 @@ class RuntimeAPI(EngineBase):
                 instances.require_running(row)
                 clean, form_version = self._validate(task.form_key, data)
                 loaded, workflow = instances.open_workflow(session, row, self._script_engine)
-                runtime.complete(workflow, uuid, clean)
+                steplog.submitted(runtime.complete(workflow, uuid, clean), clean)
                 _close(task, actor, now)
                 audit.record(session, AuditType.TASK_COMPLETED, actor=actor.username, at=now,
                              instance_id=row.id, task_id=task.id, bpmn_id=task.bpmn_id,

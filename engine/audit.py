@@ -56,8 +56,10 @@ class AuditType(str, Enum):
     MESSAGE_KEPT = "message_kept"
     JOB_FAILED = "job_failed"
     JOB_RETRIED = "job_retried"
-    # payload: {"decision_id", "inputs", "rule_id", "outputs"}; shown on the timeline.
+    # what the engine ran by itself in a step (engine/steplog.py); payloads carry the
+    # values before and after. decision_evaluated adds inputs, matched rules, outputs.
     DECISION_EVALUATED = "decision_evaluated"
+    DATA_COMPUTED = "data_computed"
     # admin area (engine/_admin_api.py)
     INSTANCE_SUSPENDED = "instance_suspended"
     INSTANCE_RESUMED = "instance_resumed"
@@ -69,6 +71,11 @@ class AuditType(str, Enum):
     DRAFT_SAVED = "draft_saved"
     DRAFT_DISCARDED = "draft_discarded"
     FORM_DEPLOYED = "form_deployed"
+
+
+# What the engine computed by itself: the auditor's timeline shows these, people's
+# "who did what" lists leave them out.
+COMPUTED_TYPES = (AuditType.DECISION_EVALUATED.value, AuditType.DATA_COMPUTED.value)
 
 
 @dataclass(slots=True)
@@ -216,6 +223,7 @@ def list_events(
     *,
     instance_id: int | None = None,
     event_types: Sequence[str] | None = None,
+    exclude_types: Sequence[str] = (),
     limit: int = 1000,
 ) -> list[AuditEntry]:
     """Return events oldest first, optionally for one instance or some event types."""
@@ -224,4 +232,6 @@ def list_events(
         query = query.where(AuditEvent.instance_id == instance_id)
     if event_types:
         query = query.where(AuditEvent.event_type.in_(list(event_types)))
+    if exclude_types:
+        query = query.where(AuditEvent.event_type.not_in(list(exclude_types)))
     return [to_entry(r) for r in session.scalars(query.limit(limit))]

@@ -71,6 +71,9 @@ class DecisionInfo:
     inputs: Mapping[str, Any]
     rule_id: str | None
     outputs: Mapping[str, Any]
+    name: str = ""
+    hit_policy: str = ""
+    rows: tuple[int, ...] = ()  # the table rows that matched, in order
 
 
 class Deadline(str, Enum):
@@ -101,6 +104,7 @@ class TimelineStep:
     decision: DecisionInfo | None
     escalation: bool
     details: Mapping[str, Any] = field(default_factory=dict)
+    title_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,10 +35,25 @@ _VERDICTS = {
     "rejected": "rejected",
     "disagree": "rejected",
 }
+# How an instance stands, from the events that open, fail and end it.
+_ENDS = {
+    "instance_started": "open",
+    "instance_retried": "open",
+    "instance_completed": "completed",
+    "instance_cancelled": "cancelled",
+    "instance_failed": "failed",
+}
+# Events whose payload sets instance variables (see ``audittimeline.submitted``).
+_DATA_EVENTS = ("task_completed", "data_computed", "decision_evaluated",
+                "instance_data_edited")
 DEFAULT_OPTIONS = {
-    "amount_field": "payout_amount",
-    "branch_field": "branch",
+    "payout_process": "station_payout",
     "month_field": "payout_month",
+    "branch_field": "branch_name",
+    "station_list": "station_results",
+    "station_amount": "reward_total",
+    "branch_list": "branch_results",
+    "branch_amount": "net_total",
     "satisfaction_field": "follow_up_satisfaction",
     "complaint_process": "complaint_handling",
 }
@@ -162,49 +177,47 @@ def _closings(session: Session, instance_ids: Iterable[int]) -> dict[str, ChainE
 
 
 def payouts_by_month_branch(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
-    """Per instance, the amounts as last recorded; then totals per month and branch."""
-    amount, branch, month = (
-        scope.options["amount_field"],
-        scope.options["branch_field"],
-        scope.options["month_field"],
+    """Station and branch rewards per payout month and branch, as last recorded.
+
+    Each payout instance's lists of results (set by the engine's computation and by
+    corrections, both on the trail as ``data_computed``) are taken in their latest
+    recorded form; a paid instance is one that completed, a cancelled one is shown apart.
+    """
+    options = scope.options
+    month_field, branch_field = options["month_field"], options["branch_field"]
+    lists = {
+        options["station_list"]: options["station_amount"],
+        options["branch_list"]: options["branch_amount"],
+    }
+    process = scope.process_id or options["payout_process"]
+    latest: dict[int, dict[str, Any]] = defaultdict(dict)
+    status: dict[int, str] = {}
+    for entry in scope.events(session, *_DATA_EVENTS, *_ENDS, process_id=process):
+        key = entry.instance_id or 0
+        if entry.event_type in _ENDS:
+            status[key] = _ENDS[entry.event_type]
+        # A called process edits the lists it was handed (corrections): any scope.
+        values = submitted(entry.event_type, entry.payload, any_scope=True)
+        latest[key].update(
+            {k: values[k] for k in (month_field, *lists) if k in values}
+        )
+    totals: dict[tuple[str, str, str], list[Any]] = defaultdict(
+        lambda: [set(), Decimal(0), Decimal(0)]
     )
-    context: dict[int, dict[str, Any]] = defaultdict(dict)
-    latest: dict[int, list[tuple[str, str, Decimal]]] = {}
-    for entry in scope.events(
-        session,
-        "instance_started",
-        "task_completed",
-        "instance_retried",
-        "decision_evaluated",
-    ):
-        values = submitted(entry.event_type, entry.payload)
-        known = context[entry.instance_id or 0]
-        known.update({k: values[k] for k in (branch, month) if k in values})
-        known.setdefault(month, entry.at.strftime("%Y-%m"))
-        items = [values] + [
-            i
-            for v in values.values()
-            if isinstance(v, list)
-            for i in v
-            if isinstance(i, Mapping)
-        ]
-        found = [
-            (
-                str(i.get(month, known[month])),
-                str(i.get(branch, known.get(branch, ""))),
-                money,
-            )
-            for i in items
-            if amount in i and (money := _decimal(i[amount])) is not None
-        ]
-        if found:
-            latest[entry.instance_id or 0] = found
-    totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [set(), Decimal(0)])
-    for instance_id, found in latest.items():
-        for key_month, key_branch, money in found:
-            totals[(key_month, key_branch)][0].add(instance_id)
-            totals[(key_month, key_branch)][1] += money
-    return [(m, b, len(t[0]), f"{t[1]:.2f}") for (m, b), t in sorted(totals.items())]
+    for key, known in latest.items():
+        month = str(known.get(month_field, ""))
+        for column, (list_name, amount) in enumerate(lists.items(), start=1):
+            for item in known.get(list_name) or ():
+                money = _decimal(item.get(amount)) if isinstance(item, Mapping) else None
+                if money is None:
+                    continue
+                row = totals[(month, str(item.get(branch_field, "")), status.get(key, "open"))]
+                row[0].add(key)
+                row[column] += money
+    return [
+        (m, b, s, len(t[0]), f"{t[1]:.2f}", f"{t[2]:.2f}", f"{t[1] + t[2]:.2f}")
+        for (m, b, s), t in sorted(totals.items())
+    ]
 
 
 def complaints_by_outcome(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
@@ -212,17 +225,10 @@ def complaints_by_outcome(session: Session, scope: Scope) -> list[tuple[Any, ...
     process = scope.process_id or scope.options["complaint_process"]
     status: dict[int, str] = {}
     satisfaction: dict[int, str] = {}
-    ends = {
-        "instance_started": "open",
-        "instance_retried": "open",
-        "instance_completed": "completed",
-        "instance_cancelled": "cancelled",
-        "instance_failed": "failed",
-    }
-    for entry in scope.events(session, "task_completed", *ends, process_id=process):
+    for entry in scope.events(session, "task_completed", *_ENDS, process_id=process):
         key = entry.instance_id or 0
-        if entry.event_type in ends:
-            status[key] = ends[entry.event_type]
+        if entry.event_type in _ENDS:
+            status[key] = _ENDS[entry.event_type]
         value = submitted(entry.event_type, entry.payload).get(field)
         if value is not None:
             satisfaction[key] = str(value)
@@ -254,7 +260,7 @@ REPORTS: dict[str, tuple[str, str, str, Builder]] = {
     ),
     "payouts_by_month_branch": (
         "按月份和支局的兑现总额", "Payout totals per month and branch",
-        "month branch instances total",
+        "month branch status instances station_rewards branch_rewards total",
         payouts_by_month_branch,
     ),
     "complaints_by_outcome": (

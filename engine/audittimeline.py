@@ -27,7 +27,8 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance
 
 _CLOSING = {"task_completed", "task_cancelled"}
 _ENDING = {"instance_completed", "instance_cancelled"}
-_DATA_KEYS = ("data",)
+_DATA_KEYS = ("data", "before", "removed")
+_COMPUTED = {"decision_evaluated", "data_computed"}
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -50,17 +51,36 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[DataChang
     )
 
 
-def submitted(event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The instance variables an event sets, as far as the trail records them."""
+def submitted(event_type: str, payload: Mapping[str, Any], *,
+              any_scope: bool = False) -> dict[str, Any]:
+    """The instance variables an event sets, as far as the trail records them.
+
+    ``any_scope`` includes the variables a called process set in its own scope.
+    """
     if event_type == "instance_retried":
         corrected = payload.get("corrected") or {}
         return dict(corrected.get("after") or {})
-    if event_type == "decision_evaluated":
-        return dict(payload.get("outputs") or {})
+    if event_type in _COMPUTED:
+        if payload.get("subprocess") and not any_scope:
+            return {}  # a called process's own variables, not the instance's
+        key = "outputs" if event_type == "decision_evaluated" else "data"
+        return dict(payload.get(key) or {})
     if event_type == "instance_data_edited":
         return dict(payload.get("after") or {})
     data = payload.get("data")
     return dict(data) if isinstance(data, Mapping) else {}
+
+
+def recorded_changes(payload: Mapping[str, Any]) -> tuple[DataChange, ...]:
+    """The before/after values an engine-computed step recorded itself."""
+    after = dict(payload.get("outputs") or payload.get("data") or {})
+    before = dict(payload.get("before") or {})
+    return tuple(
+        DataChange(key, before.get(key), after[key]) for key in sorted(after)
+    ) + tuple(
+        DataChange(key, before.get(key), None)
+        for key in sorted(payload.get("removed") or [])
+    )
 
 
 def is_escalation(event_type: str, payload: Mapping[str, Any]) -> bool:
@@ -124,12 +144,17 @@ def _step(
 ) -> TimelineStep:
     payload: Mapping[str, Any] = row.payload or {}
     values = submitted(row.event_type, payload)
-    removed = [
-        DataChange(key, state.data.pop(key), None)
-        for key in sorted(payload.get("removed") or [])
-        if row.event_type == "instance_data_edited" and key in state.data
-    ]
-    changes = diff(state.data, values) + tuple(removed)
+    if row.event_type in _COMPUTED:
+        changes = recorded_changes(payload)
+        for key in payload.get("removed") or () if not payload.get("subprocess") else ():
+            state.data.pop(key, None)
+    else:
+        removed = [
+            DataChange(key, state.data.pop(key), None)
+            for key in sorted(payload.get("removed") or [])
+            if row.event_type == "instance_data_edited" and key in state.data
+        ]
+        changes = diff(state.data, values) + tuple(removed)
     state.data.update(values)
     duration, due_at, deadline = _timing(row, payload, state, index)
     decision = None
@@ -139,6 +164,10 @@ def _step(
             inputs=dict(payload.get("inputs") or {}),
             rule_id=payload.get("rule_id"),
             outputs=dict(payload.get("outputs") or {}),
+            name=str(payload.get("decision_name") or ""),
+            hit_policy=str(payload.get("hit_policy") or ""),
+            rows=tuple(int(r["row"]) for r in payload.get("rules") or ()
+                       if isinstance(r, Mapping) and isinstance(r.get("row"), int)),
         )
     details = {k: v for k, v in payload.items() if k not in _DATA_KEYS}
     return TimelineStep(
@@ -149,7 +178,7 @@ def _step(
         event_type=row.event_type,
         bpmn_id=row.bpmn_id,
         task_id=row.task_id,
-        title=titles.get(row.task_id or ""),
+        title=titles.get(row.task_id or "") or payload.get("title"),
         duration=duration,
         due_at=due_at,
         deadline=deadline,
@@ -157,6 +186,7 @@ def _step(
         decision=decision,
         escalation=is_escalation(row.event_type, payload),
         details=details,
+        title_en=payload.get("title_en"),
     )
 
 

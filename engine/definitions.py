@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine import modelcheck, schedules, support, xmlsafe
+from engine import decisions, modelcheck, schedules, support, xmlsafe
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, ProcessVersion
 from engine.modelcheck import NS, Known, form_key_of, properties
@@ -190,7 +190,9 @@ def build_spec(process_id: str, sources: Iterable[Source]) -> tuple[Any, dict[st
         current = process_id
         spec = parser.get_spec(process_id)
         schedules.neutralize(spec)
-        return spec, parser.get_subprocess_specs(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+        decisions.instrument([spec, *subprocess_specs.values()], parser.dmn_parsers)
+        return spec, subprocess_specs
     except ValidationException as exc:
         raise DefinitionInvalid(str(exc).splitlines()[0], file=exc.file_name or current,
                                 line=_int(exc.line_number), bpmn_id=exc.id or None) from exc

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from engine import deadlines, definitions, history, store, timers, worklist
+from engine import deadlines, definitions, history, steplog, store, timers, worklist
 from engine.cache import for_bind
 from engine.definitions import LoadedSpec
 from engine.errors import ConcurrentUpdate, InstanceNotRunnable, NotFound
@@ -90,6 +90,8 @@ def open_workflow(session: Session, row: ProcessInstance,
             # Spiff's iterator to stop short (depth 1,000): trim it before the step.
             session.info.setdefault(_PENDING, {})[row.id] = history.compact(workflow)
     workflow.script_engine = script_engine
+    if row.id in session.info.get(_LOCKED, ()):
+        steplog.begin(workflow)  # a locked open is a step: report what it computes
     return loaded, workflow
 
 
@@ -97,6 +99,7 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
          now: datetime) -> list[HumanTask]:
     """Write state, archive, projection and timers; mark a finished one completed."""
     finished = is_finished(workflow)
+    steplog.record(session, row.id, workflow, actor=actor.username, now=now)
     archived = session.info.get(_PENDING, {}).pop(row.id, [])
     archived += history.compact(workflow)
     row.state = store.dump(workflow)

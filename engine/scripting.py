@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 import time
+from copy import deepcopy
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr,
 )
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
@@ -190,6 +192,40 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         raise ScriptRejected("service tasks are not supported by this engine")
 
 
+# Set on a Spiff task the first time one of its scripts runs: its data just before.
+DATA_BEFORE_SCRIPTS = "_signoff_data_before_scripts"
+
+
+class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Spiff's script engine, made safe for errors whose first argument is not text.
+
+    SpiffWorkflow 3.2.0 builds its error message with ``name + ":" + err.args[0]``, which
+    itself raises TypeError for e.g. ``Decimal("abc")`` (``InvalidOperation`` carries a
+    list): the script's real failure would escape as a crash instead of an incident.
+    """
+
+    def execute(self, task: Any, script: str,
+                external_context: Mapping[str, Any] | None = None) -> Any:
+        # Spiff shares nested lists and dicts between a task's data and its parent's, so
+        # a script that edits one in place changes "before" too: keep a real copy.
+        if not hasattr(task, DATA_BEFORE_SCRIPTS):
+            setattr(task, DATA_BEFORE_SCRIPTS, deepcopy(task.data))
+        return super().execute(task, script, external_context)
+
+    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Any:
+        if err.args and not isinstance(err.args[0], str):
+            line, text = self.get_error_line_number_and_content(script, err)
+            return WorkflowTaskException(f"{type(err).__name__}: {_reason(err)}", task=task,
+                                         exception=err, line_number=line, error_line=text)
+        return super().create_task_exec_exception(task, script, err)
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, InvalidOperation):
+        return "not a valid decimal number or operation"
+    return str(err)
+
+
 def make_script_engine(timeout: float = 2.0) -> PythonScriptEngine:
     """Return the script engine every workflow of this engine runs with."""
-    return PythonScriptEngine(environment=SandboxEnvironment(timeout=timeout))
+    return SandboxScriptEngine(environment=SandboxEnvironment(timeout=timeout))

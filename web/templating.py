@@ -37,6 +37,8 @@ EVENT_LABELS = {
     "task_cancelled": lazy_gettext("Task cancelled"),
     "timer_fired": lazy_gettext("Timer fired"),
     "timer_failed": lazy_gettext("Timer failed"),
+    "decision_evaluated": lazy_gettext("Decision table evaluated"),
+    "data_computed": lazy_gettext("Data computed by the process"),
 }
 INPUT_TYPES = {
     "date": {"type": "date"},

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +130,45 @@ def test_month_paid_with_a_disputed_station_corrected(
     pay_branches(s, iid)
     assert s.steps(iid) == []
     assert s.status(iid, CB) == "completed"
+    expected: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for station in verify["station_results"]:
+        amount = "3.00" if station["station_id"] == "S104" else station["reward_total"]
+        expected[station["branch_name"]][0] += Decimal(amount)
+    for branch in verify["branch_results"]:
+        expected[branch["branch_name"]][1] += Decimal(branch["net_total"])
+    report = s.engine.audit_report("payouts_by_month_branch", actor=s.engine.get_actor(
+        "auditor"))
+    assert report.rows == tuple(
+        ("2026-10", name, "completed", 1, f"{st:.2f}", f"{br:.2f}", f"{st + br:.2f}")
+        for name, (st, br) in sorted(expected.items()))
+    old_s104 = Decimal(results["S104"]["reward_total"])
+    assert sum(Decimal(row[6]) for row in report.rows) == (
+        Decimal("379.40") - old_s104 + Decimal("3.00") + Decimal("169.45"))
+
+
+def test_timeline_shows_each_station_decision_and_the_correction(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = start_and_import(s)
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    confirm_stations(s, iid, {"S104": "少计1笔"})
+    s.complete(iid, "correct_station_amount",
+               {"corrected_amount": "3.00", "correction_note": "补计"}, group=KP)
+    steps = s.engine.instance_timeline(iid, actor=s.engine.get_actor("auditor")).steps
+    rates = [st for st in steps if st.decision is not None
+             and st.decision.decision_id == "electricity_rate"]
+    assert len(rates) == 12  # one per station, each with what it saw and which row hit
+    assert all(st.decision and st.decision.rows and "站点类型 Area" in st.decision.inputs
+               for st in rates)
+    corrections = [st for st in steps if st.bpmn_id == "apply_station_corrections"]
+    [change] = [c for st in corrections for c in st.changes if c.key == "station_results"]
+    before = {r["station_id"]: r["reward_total"] for r in change.before}
+    after = {r["station_id"]: r["reward_total"] for r in change.after}
+    assert after["S104"] == "3.00" and before["S104"] != "3.00"
+    assert {k: v for k, v in after.items() if k != "S104"} == {
+        k: v for k, v in before.items() if k != "S104"}
 
 
 def test_bad_csv_imports_nothing_and_county_can_send_it_back(

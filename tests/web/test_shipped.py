@@ -62,3 +62,23 @@ def test_every_shipped_form_renders(bare_app: Flask, schema: Path, lang: str) ->
     for field in fields:
         assert f'name="{field.name}"' in html, field.name
         assert str(escape(field.label)) in html
+
+
+def test_auditor_timeline_shows_the_gm_threshold_decision(
+    auth: AuthActions, client: FlaskClient, deploy_workflows: Engine
+) -> None:
+    manager = deploy_workflows.get_actor(demo.user_for("account_manager"))
+    visit = {
+        "customer_name": "星河物流", "contact_person": "李总", "visit_purpose": "介绍方案",
+        "visit_date": "2026-12-20", "visit_participants": "张伟", "gift_budget": "3000.00",
+        "travel_budget": "1500.00", "meal_budget": "500.01", "other_budget": "0.00",
+        "advance_requested": False, "application_date": "2026-12-12",
+    }
+    instance = deploy_workflows.start_instance("visit_approval", visit, actor=manager)
+    auth.login("auditor", demo.DEMO_PASSWORD)
+    page = client.get(f"/auditor/instances/{instance.id}")
+    assert page.status_code == 200
+    text = page.text
+    assert "visit_gm_threshold" in text and "5000.01" in text
+    assert "Matched rule: row 2 (rule_visit_gm_threshold_2)" in text
+    assert "Data computed by the process" in text and "budget_total" in text

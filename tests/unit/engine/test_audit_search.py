@@ -256,34 +256,36 @@ def test_report_lists_overdue_steps_late_and_still_open(
 def test_report_totals_payouts_per_month_and_branch_latest_amounts_win(
     office: AuditingEngine, actor: Callable[[str], Actor], clock: Clock
 ) -> None:
-    recorded = [
-        (1, {"payout_month": "2026-02", "branch": "东城", "payout_amount": "100.50"}),
-        (1, {"payout_amount": "120.50"}),
-        (
-            2,
-            {
-                "payout_month": "2026-02",
-                "branch_results": [
-                    {"branch": "东城", "payout_amount": "10.00"},
-                    {"branch": "西城", "payout_amount": "5.25"},
-                ],
-            },
-        ),
+    stations = [
+        {"branch_name": "东城", "reward_total": "100.50"},
+        {"branch_name": "西城", "reward_total": "5.25"},
+    ]
+    corrected = [{**stations[0], "reward_total": "120.50"}, stations[1]]
+    recorded = [  # (instance, event type, payload)
+        (1, "instance_started", {"data": {"payout_month": "2026-02"}}),
+        (1, "data_computed", {"data": {"station_results": stations}}),
+        (1, "data_computed", {"data": {"branch_results": [
+            {"branch_name": "东城", "net_total": "10.00"}]}}),
+        (1, "data_computed", {"data": {"station_results": corrected}}),
+        (1, "instance_completed", {}),
+        (2, "instance_started", {"data": {"payout_month": "2026-02"}}),
+        (2, "data_computed", {"data": {"station_results": stations[:1]}}),
+        # a called process corrects the list it was handed: that counts
+        (2, "data_computed", {"subprocess": "station_confirmation",
+                              "data": {"station_results": corrected[:1]}}),
     ]
     with office.sessions.begin() as session:
-        for instance_id, data in recorded:
-            audit.record(
-                session,
-                AuditType.TASK_COMPLETED,
-                actor="yang.li",
-                at=clock.now,
-                instance_id=instance_id,
-                payload={"data": data},
-            )
-    report = office.audit_report("payouts_by_month_branch", actor=actor("auditor"))
+        for instance_id, kind, payload in recorded:
+            audit.record(session, AuditType(kind), actor="yang.li", at=clock.now,
+                         instance_id=instance_id, payload=payload)
+    report = office.audit_report("payouts_by_month_branch", actor=actor("auditor"),
+                                 process_id="two_approver")
+    assert report.columns == ("month", "branch", "status", "instances",
+                              "station_rewards", "branch_rewards", "total")
     assert report.rows == (
-        ("2026-02", "东城", 2, "130.50"),
-        ("2026-02", "西城", 1, "5.25"),
+        ("2026-02", "东城", "completed", 1, "120.50", "10.00", "130.50"),
+        ("2026-02", "东城", "open", 1, "120.50", "0.00", "120.50"),
+        ("2026-02", "西城", "completed", 1, "5.25", "0.00", "5.25"),
     )
 
 
