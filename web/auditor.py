@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import lazy_gettext
 
 from engine.audit_records import AuditFilter
 from web import current_engine
@@ -126,6 +127,38 @@ def record(instance_id: int) -> Response:
     )
 
 
+# Report column headings; the engine names columns, the page speaks the reader's language.
+COLUMN_LABELS = {
+    "approver": lazy_gettext("Approver"),
+    "tasks_completed": lazy_gettext("Tasks completed"),
+    "decisions": lazy_gettext("Decisions"),
+    "approved": lazy_gettext("Approved"),
+    "returned": lazy_gettext("Returned"),
+    "rejected": lazy_gettext("Rejected"),
+    "other": lazy_gettext("Other"),
+    "at": lazy_gettext("When"),
+    "instance_id": lazy_gettext("Request"),
+    "business_key": lazy_gettext("Business key"),
+    "process_id": lazy_gettext("Process"),
+    "step": lazy_gettext("Step"),
+    "decision": lazy_gettext("Decision"),
+    "due_at": lazy_gettext("Due"),
+    "closed_at": lazy_gettext("Closed"),
+    "closed_by": lazy_gettext("Closed by"),
+    "outcome": lazy_gettext("Outcome"),
+    "hours_late": lazy_gettext("Hours late"),
+    "month": lazy_gettext("Month"),
+    "branch": lazy_gettext("Branch"),
+    "status": lazy_gettext("Status"),
+    "instances": lazy_gettext("Requests"),
+    "station_rewards": lazy_gettext("Station rewards"),
+    "branch_rewards": lazy_gettext("Branch rewards"),
+    "total": lazy_gettext("Total"),
+    "satisfaction": lazy_gettext("Satisfaction"),
+    "complaints": lazy_gettext("Complaints"),
+}
+
+
 @bp.get("/reports")
 @login_required
 def reports() -> str:
@@ -150,6 +183,7 @@ def reports() -> str:
         reports=engine.list_audit_reports(actor=actor),
         report=report,
         values=values,
+        column_labels=COLUMN_LABELS,
     )
 
 

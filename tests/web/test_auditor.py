@@ -64,3 +64,13 @@ def test_timeline_report_and_verification_pages_render(
     assert report.status_code == 200 and "approver" in report.text
     verified = auth.post("/auditor/verify", {})
     assert verified.status_code == 200 and "审计记录完好" in verified.text
+
+
+def test_report_columns_are_headed_in_the_readers_language(
+    client: FlaskClient, auth: Any, started: int
+) -> None:
+    auth.login("web.auditor")
+    page = client.get("/auditor/reports?name=complaints_by_outcome&process=web_sample")
+    assert page.status_code == 200
+    assert '<th scope="col">结果</th>' in page.text
+    assert '<th scope="col">outcome</th>' not in page.text

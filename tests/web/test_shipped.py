@@ -82,3 +82,8 @@ def test_auditor_timeline_shows_the_gm_threshold_decision(
     assert "visit_gm_threshold" in text and "5000.01" in text
     assert "Matched rule: row 2 (rule_visit_gm_threshold_2)" in text
     assert "Data computed by the process" in text and "budget_total" in text
+    auth.logout()
+    auth.login("liu.yang", demo.DEMO_PASSWORD)  # staff: the history leaves computed steps out
+    staff_page = client.get(f"/instances/{instance.id}")
+    assert staff_page.status_code == 200
+    assert "执行决策表" not in staff_page.text and "流程计算数据" not in staff_page.text
