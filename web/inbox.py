@@ -82,13 +82,17 @@ def index() -> str:
     """Show one page of the chosen tab with counts for every tab."""
     actor, engine = current_actor(), current_engine()
     query = InboxQuery.from_args(request.args)
+    counts = engine.inbox_counts(actor)
+    if "tab" not in request.args and not counts["mine"] and counts["group"]:
+        # Nothing is claimed yet but the group has work: open where the work is.
+        query = replace(query, tab="group")
     size = int(current_app.config["PAGE_SIZE"])
     tasks = engine.inbox(actor, **query.engine_filters(size))  # type: ignore[arg-type]
     return render_template(
         "inbox/index.html",
         tasks=tasks[:size],
         has_next=len(tasks) > size,
-        counts=engine.inbox_counts(actor),
+        counts=counts,
         query=query,
         tabs=SCOPES,
         processes=[

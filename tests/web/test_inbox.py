@@ -32,12 +32,22 @@ def test_group_tab_lists_unclaimed_tasks_with_counts(
     start_sample("一")
     start_sample("二")
     auth.login("web.director")
-    mine = client.get("/").text
+    mine = client.get("/?tab=mine").text
     assert re.search(r"组内待认领\s*<span class=\"count\"[^>]*>2</span>", mine)
     assert "可以从“组内待认领”中认领任务" in mine
     group = client.get("/?tab=group").text
     assert len(task_ids(group)) == 2
     assert ">认领</button>" in group and "待认领：大客户总监" in group
+
+
+def test_inbox_opens_on_the_group_tab_while_nothing_is_claimed(
+    auth: AuthActions, client: FlaskClient, started: int
+) -> None:
+    auth.login("web.director")
+    [task_id] = task_ids(client.get("/").text)  # no tab asked for: the group's work
+    auth.post(f"/tasks/{task_id}/claim", {"next": "/"})
+    assert task_ids(client.get("/").text) == [task_id]  # now "my tasks" has it
+    assert task_ids(client.get("/?tab=group").text) == []
 
 
 def test_claim_from_list_moves_task_to_my_tasks(
