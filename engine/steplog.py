@@ -80,15 +80,10 @@ def _record_task(session: Session, instance_id: int, workflow: Any, task: Any,
                and (k not in by_person or by_person[k] != v)}
     removed = [k for k in removed if k not in _HIDDEN]
     common = {**_titles(_named_spec(task)), **({"subprocess": scope} if scope else {})}
+    outputs = evidence["outputs"] if evidence is not None else {}
+    # A business rule task's own scripts prepare its inputs: their changes come first.
+    changed = {k: v for k, v in changed.items() if k not in outputs}
     written = 0
-    if evidence is not None:
-        outputs = evidence["outputs"]
-        audit.record(session, AuditType.DECISION_EVALUATED, actor=actor, at=now,
-                     instance_id=instance_id, task_id=task.id, bpmn_id=bpmn_id,
-                     payload={**common, **evidence,
-                              "before": {k: before.get(k) for k in outputs}})
-        changed = {k: v for k, v in changed.items() if k not in outputs}
-        written += 1
     if changed or removed:
         audit.record(session, AuditType.DATA_COMPUTED, actor=actor, at=now,
                      instance_id=instance_id, task_id=task.id, bpmn_id=bpmn_id,
@@ -96,6 +91,12 @@ def _record_task(session: Session, instance_id: int, workflow: Any, task: Any,
                               "before": {k: before[k] for k in [*changed, *removed]
                                          if k in before},
                               "removed": sorted(removed)})
+        written += 1
+    if evidence is not None:
+        audit.record(session, AuditType.DECISION_EVALUATED, actor=actor, at=now,
+                     instance_id=instance_id, task_id=task.id, bpmn_id=bpmn_id,
+                     payload={**common, **evidence,
+                              "before": {k: before.get(k) for k in outputs}})
         written += 1
     return written
 

@@ -159,6 +159,16 @@ COLUMN_LABELS = {
 }
 
 
+# How a reported instance stands (the status and outcome columns).
+STATE_LABELS = {
+    "open": lazy_gettext("In progress"),
+    "completed": lazy_gettext("Completed"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "failed": lazy_gettext("Error"),
+}
+STATE_COLUMNS = frozenset({"status", "outcome"})
+
+
 @bp.get("/reports")
 @login_required
 def reports() -> str:
@@ -184,6 +194,8 @@ def reports() -> str:
         report=report,
         values=values,
         column_labels=COLUMN_LABELS,
+        state_labels=STATE_LABELS,
+        state_columns=STATE_COLUMNS,
     )
 
 

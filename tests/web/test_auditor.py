@@ -74,3 +74,4 @@ def test_report_columns_are_headed_in_the_readers_language(
     assert page.status_code == 200
     assert '<th scope="col">结果</th>' in page.text
     assert '<th scope="col">outcome</th>' not in page.text
+    assert "<td>进行中</td>" in page.text and "<td>open</td>" not in page.text
