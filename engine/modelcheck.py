@@ -14,6 +14,7 @@ from typing import Literal
 
 from lxml import etree
 
+from engine import flowcheck
 from engine.errors import DefinitionInvalid
 from engine.scripting import check_script
 from engine.support import BPMN_NS
@@ -62,6 +63,7 @@ def check(process: etree._Element, file: str, known: Known) -> Iterator[Definiti
     yield from _check_forms(process, file, known)
     yield from _check_scripts(process, file)
     yield from _check_calls(process, file, known)
+    yield from flowcheck.check(process, file)
 
 
 def _check_lanes(process: etree._Element, file: str, known: Known) -> Iterator[DefinitionInvalid]:

@@ -65,7 +65,7 @@ ELEMENTS: Mapping[str, Support] = {
     "subProcess": Support(True, "embedded subprocess (not event subprocess)"),
     "exclusiveGateway": Support(True, "conditions are sandboxed Python expressions"),
     "inclusiveGateway": Support(True, "conditions are sandboxed Python expressions"),
-    "parallelGateway": Support(True, "fork and join"),
+    "parallelGateway": Support(True, "fork and join; refused as the merge point of a loop"),
     "eventBasedGateway": Support(True, "followed by timer, signal or message catch events"),
     "sequenceFlow": Support(True, "with optional condition"),
     "serviceTask": Support(False, "service tasks call external systems; none are configured"),

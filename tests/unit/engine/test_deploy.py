@@ -182,3 +182,35 @@ def test_validate_files_reports_every_problem_without_deploying(engine: Engine) 
 def test_shipped_test_model_from_data_folder_deploys(engine: Engine) -> None:
     infos = engine.deploy({"two_approver.bpmn": read("two_approver.bpmn")}, actor=SYSTEM)
     assert infos[0].name_en == "Purchase approval"
+
+
+def _flows(*pairs: tuple[str, str]) -> str:
+    return "".join(f'<bpmn:sequenceFlow id="g{i}" sourceRef="{a}" targetRef="{b}"/>'
+                   for i, (a, b) in enumerate(pairs))
+
+
+def test_parallel_gateway_merging_a_loop_is_refused_naming_it(engine: Engine) -> None:
+    body = ('<bpmn:startEvent id="start"/><bpmn:parallelGateway id="merge"/>'
+            + user_task("work") + '<bpmn:exclusiveGateway id="again"/>'
+            + '<bpmn:endEvent id="end"/>'
+            + _flows(("start", "merge"), ("merge", "work"), ("work", "again"),
+                     ("again", "merge"), ("again", "end")))
+    problem = deploy_error(engine, "loop.bpmn", process(body))
+    assert problem.bpmn_id == "merge" and problem.file == "loop.bpmn"
+    assert "parallel gateway merges a loop coming back from again" in problem.message
+
+
+def test_loop_around_a_whole_fork_and_join_deploys(engine: Engine) -> None:
+    body = ('<bpmn:startEvent id="start"/><bpmn:exclusiveGateway id="round"/>'
+            '<bpmn:parallelGateway id="fork"/><bpmn:parallelGateway id="join"/>'
+            + user_task("left") + user_task("right")
+            + '<bpmn:exclusiveGateway id="again" default="done"/><bpmn:endEvent id="end"/>'
+            + _flows(("start", "round"), ("round", "fork"), ("fork", "left"),
+                     ("fork", "right"), ("left", "join"), ("right", "join"),
+                     ("join", "again"))
+            + '<bpmn:sequenceFlow id="redo" sourceRef="again" targetRef="round">'
+            '<bpmn:conditionExpression>comment == "again"</bpmn:conditionExpression>'
+            '</bpmn:sequenceFlow>'
+            '<bpmn:sequenceFlow id="done" sourceRef="again" targetRef="end"/>')
+    [info] = engine.deploy({"block.bpmn": process(body)}, actor=SYSTEM)
+    assert info.def_id == "p"
