@@ -6,10 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions, identity, instances, runtime, steplog, store, worklist
+from engine import (
+    audit,
+    definitions,
+    identity,
+    instances,
+    runtime,
+    steplog,
+    store,
+    timers,
+    worklist,
+)
 from engine._base import EngineBase, data_digest, require_staff, task_uuid
 from engine._definitions_api import may_start
 from engine.audit import AuditType
@@ -68,6 +77,7 @@ class RuntimeAPI(EngineBase):
             serializer_version=store.SERIALIZER_VERSION)
         session.add(row)
         session.flush()
+        timers.note_loaded(session, row.id, None)  # a new instance has no timer rows
         audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,
                      instance_id=row.id, payload={"process_id": version_row.process_id,
                                                   "version": version_row.version,
@@ -132,12 +142,12 @@ class RuntimeAPI(EngineBase):
         instance_id = 0
         try:
             with self._tx() as session:
-                # The task row is read twice on purpose: once to find the instance to
-                # lock, and again after the lock, so a racer sees the winner's commit.
-                instance_id = _instance_of(session, uuid)
-                row = instances.get(session, instance_id, expected_version=expected_version,
-                                    lock=True)
-                task = _open_task(session, uuid)
+                # The task is read with (SQLite) or after (PostgreSQL) the instance lock,
+                # so a racer sees the winner's commit and is told TaskNotReady.
+                row, task = instances.get_for_task(session, uuid,
+                                                   expected_version=expected_version)
+                instance_id = row.id
+                _require_ready(task)
                 if not identity.can_work_on(actor, task):
                     raise NotAuthorized(f"{actor.username} may not complete this task")
                 instances.require_running(row)
@@ -188,21 +198,18 @@ def _key(business_key: str | None) -> str | None:
     return key
 
 
-def _instance_of(session: Session, task_id: UUID) -> int:
-    found = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == str(task_id)))
-    if found is None:
-        raise NotFound(f"no task {task_id}")
-    return int(found)
-
-
 def _open_task(session: Session, task_id: UUID) -> HumanTask:
     row = session.get(HumanTask, str(task_id), populate_existing=True)
     if row is None:
         raise NotFound(f"no task {task_id}")
+    _require_ready(row)
+    return row
+
+
+def _require_ready(row: HumanTask) -> None:
     if row.state != TaskState.READY.value:
         by = f" by {row.completed_by}" if row.completed_by else ""
         raise TaskNotReady(f"this task was already {row.state}{by}")
-    return row
 
 
 def _claim(session: Session, row: HumanTask, actor: Actor) -> dict[str, Any]:

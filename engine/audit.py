@@ -13,11 +13,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import (
+    Table,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.util import identity_key
 
 from engine import auditchain
 from engine.models import AuditChainHead, AuditEvent, ProcessInstance
@@ -25,6 +35,8 @@ from engine.records import AuditEntry
 from engine.values import plain
 
 _QUEUE = "signoff.audit.queue"
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEAD = cast(Table, AuditChainHead.__table__)
 
 
 class AuditType(str, Enum):
@@ -116,64 +128,94 @@ def record(
     )
 
 
-def append(session: Session, events: Sequence[Mapping[str, Any]]) -> list[AuditEvent]:
-    """Write events at the end of the chain under the head lock (at commit time)."""
+def append(
+    session: Session, events: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Write events at the end of the chain under the head lock (at commit time).
+
+    Core statements, not ORM rows: three statements however many events there are
+    (claim the head, insert the events, move the head), which matters on every step.
+    """
     session.flush()  # everything else first, so the head stays locked only briefly
-    head = session.scalars(
-        select(AuditChainHead)
-        .where(AuditChainHead.id == auditchain.HEAD_ID)
-        .with_for_update()
-    ).first()
-    if head is None:
-        raise RuntimeError("the audit chain head is missing: run `signoff init`")
+    seq, prev, ids = _claim_head(session, len(events))
     owners = _instance_keys(session, {e["instance_id"] for e in events})
     rows = []
-    for fields, new_id in zip(events, _next_ids(session, len(events)), strict=True):
+    for fields, new_id in zip(events, ids, strict=True):
+        seq += 1
         process_id, business_key = owners.get(fields["instance_id"], (None, None))
         content = dict(
             fields,
             id=new_id,
-            seq=head.seq + 1,
+            seq=seq,
             process_id=process_id,
             business_key=business_key,
         )
         digest = auditchain.content_hash(content)
-        link = auditchain.link_hash(head.row_hash, content["instance_id"], digest)
-        rows.append(
-            AuditEvent(
-                **content, prev_hash=head.row_hash, content_hash=digest, row_hash=link
-            )
-        )
-        head.seq, head.row_hash = content["seq"], link
-    session.add_all(rows)
+        link = auditchain.link_hash(prev, content["instance_id"], digest)
+        rows.append(dict(content, prev_hash=prev, content_hash=digest, row_hash=link))
+        prev = link
+    session.execute(_INSERT, rows)
+    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return rows
 
 
 def _instance_keys(
     session: Session, ids: set[int | None]
 ) -> dict[int, tuple[str, str | None]]:
-    wanted = sorted(i for i in ids if i is not None)
-    if not wanted:
-        return {}
-    query = select(
-        ProcessInstance.id, ProcessInstance.process_id, ProcessInstance.business_key
-    ).where(ProcessInstance.id.in_(wanted))
-    return {
-        row.id: (row.process_id, row.business_key) for row in session.execute(query)
-    }
+    """Process id and business key per instance (from the session when it has them)."""
+    keys: dict[int, tuple[str, str | None]] = {}
+    wanted = []
+    for instance_id in sorted(i for i in ids if i is not None):
+        row = session.identity_map.get(identity_key(ProcessInstance, instance_id))
+        if isinstance(row, ProcessInstance) and not inspect(row).expired_attributes:
+            keys[instance_id] = (row.process_id, row.business_key)
+        else:
+            wanted.append(instance_id)
+    if wanted:
+        query = select(
+            ProcessInstance.id, ProcessInstance.process_id, ProcessInstance.business_key
+        ).where(ProcessInstance.id.in_(wanted))
+        for found in session.execute(query):
+            keys[found.id] = (found.process_id, found.business_key)
+    return keys
 
 
-def _next_ids(session: Session, count: int) -> list[int]:
-    """Ids handed out under the head lock: they rise with ``seq`` and are hashed."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) "
-            "FROM generate_series(1, :n)"
-        )
-        return sorted(int(i) for i in session.scalars(query, {"n": count}))
-    # SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
-    top = session.scalar(select(func.max(AuditEvent.id))) or 0
-    return list(range(top + 1, top + 1 + count))
+_INSERT = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == auditchain.HEAD_ID)
+    .values(seq=bindparam("new_seq"), row_hash=bindparam("new_hash"))
+)
+# PostgreSQL: the UPDATE takes the head's row lock and only then computes RETURNING,
+# so the ids drawn there (correlated on the new ``seq``) are drawn under the lock.
+_CLAIM_PG = text(
+    "UPDATE audit_chain_head SET seq = seq + :n WHERE id = :head "
+    "RETURNING seq - :n, row_hash, ARRAY(SELECT nextval(pg_get_serial_sequence("
+    "'audit_event', 'id')) FROM generate_series(seq - :n + 1, seq))"
+)
+# SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
+_CLAIM_SQLITE = text(
+    "SELECT seq, row_hash, (SELECT max(id) FROM audit_event) FROM audit_chain_head "
+    "WHERE id = :head"
+)
+
+
+def _claim_head(session: Session, count: int) -> tuple[int, str, list[int]]:
+    """Lock the head; return its seq and hash and ``count`` ids that rise with seq."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    query = _CLAIM_PG if postgres else _CLAIM_SQLITE
+    found: Any = session.execute(
+        query, {"n": count, "head": auditchain.HEAD_ID}
+    ).first()
+    if found is None:
+        raise RuntimeError("the audit chain head is missing: run `signoff init`")
+    seq, prev, drawn = found
+    if postgres:
+        ids = sorted(int(i) for i in drawn)
+    else:
+        top = int(drawn or 0)
+        ids = list(range(top + 1, top + 1 + count))
+    return int(seq), str(prev), ids
 
 
 @event.listens_for(Session, "before_commit")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, Table, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -41,29 +41,81 @@ _LOCKED = "signoff.locked_instances"
 _PINNED = "signoff.pinned_rows"
 _STEPS = "signoff.open_tasks"
 _PENDING = "signoff.pending_archive"  # history trimmed at load, written by next save
+_ARCHIVE = cast(Table, ArchivedTask.__table__)
+
+
+# The statements of ``get`` and ``get_for_task``, built once: building and keying
+# them on every call costs more than running them. ``:task_id`` is the task's id.
+_TASK_ID = bindparam("task_id", type_=String())
+_OWNER = select(HumanTask.instance_id).where(HumanTask.id == _TASK_ID).scalar_subquery()
+_OPEN = and_(HumanTask.instance_id == ProcessInstance.id,
+             or_(HumanTask.state == TaskState.READY.value, HumanTask.id == _TASK_ID))
+_VERSION_OF = ProcessVersion.id == ProcessInstance.process_version_id
+_INSTANCE = (select(ProcessInstance, ProcessVersion)
+             .join(ProcessVersion, _VERSION_OF)
+             .where(ProcessInstance.id == _OWNER)
+             .execution_options(populate_existing=True))
+_BY_ID = (select(ProcessInstance, ProcessVersion)
+          .join(ProcessVersion, _VERSION_OF)
+          .where(ProcessInstance.id == bindparam("instance_id", type_=Integer())))
+# Lock the instance only: concurrent steps of other instances share the version.
+_BY_ID_LOCKED = _BY_ID.with_for_update(of=ProcessInstance)
+_INSTANCE_AND_TASKS = _INSTANCE.add_columns(HumanTask).join(HumanTask, _OPEN)
+_LOCK_INSTANCE = _INSTANCE.with_for_update(of=ProcessInstance)
+_TASKS = (select(HumanTask).join(ProcessInstance, _OPEN)
+          .where(ProcessInstance.id == _OWNER)
+          .execution_options(populate_existing=True))
 
 
 def get(session: Session, instance_id: int, *, expected_version: int | None = None,
         lock: bool = False) -> ProcessInstance:
     """Read an instance with its process version in one query (row-locked if asked)."""
-    query = (select(ProcessInstance, ProcessVersion)
-             .join(ProcessVersion,
-                   ProcessVersion.id == ProcessInstance.process_version_id)
-             .where(ProcessInstance.id == instance_id))
-    if lock:
-        # Lock the instance only: concurrent steps of other instances share the version.
-        query = query.with_for_update(of=ProcessInstance)
-    found = session.execute(query).first()
+    query = _BY_ID_LOCKED if lock else _BY_ID
+    found = session.execute(query, {"instance_id": instance_id}).first()
     if found is None:
         raise NotFound(f"no instance {instance_id}")
     row, version = found
+    _hold(session, row, version, lock=lock, expected_version=expected_version)
+    return row
+
+
+def get_for_task(session: Session, task_id: UUID, *,
+                 expected_version: int | None = None
+                 ) -> tuple[ProcessInstance, HumanTask]:
+    """Lock the instance a task belongs to; return it with the task read after the lock.
+
+    The open inbox rows of the instance are read too and handed to ``worklist.sync``,
+    so the save need not read them again. SQLite's BEGIN IMMEDIATE already holds the
+    database's only write lock, so one statement reads everything; PostgreSQL reads the
+    tasks in a second statement after the row lock, so a racer sees the winner's commit.
+    """
+    key = {"task_id": str(task_id)}
+    rows: list[HumanTask]
+    found: list[Any]
+    if session.get_bind().dialect.name == "sqlite":
+        found = list(session.execute(_INSTANCE_AND_TASKS, key))
+        rows = [task for _row, _version, task in found]
+    else:
+        found = list(session.execute(_LOCK_INSTANCE, key))
+        rows = list(session.scalars(_TASKS, key)) if found else []
+    task = next((r for r in rows if r.id == key["task_id"]), None)
+    if not found or task is None:
+        raise NotFound(f"no task {task_id}")
+    row, version = found[0][0], found[0][1]
+    _hold(session, row, version, lock=True, expected_version=expected_version)
+    worklist.remember_open(session, row.id, [r for r in rows
+                                             if r.state == TaskState.READY.value])
+    return row, task
+
+
+def _hold(session: Session, row: ProcessInstance, version: ProcessVersion, *,
+          lock: bool, expected_version: int | None) -> None:
     session.info.setdefault(_PINNED, []).append(version)
     if lock:
-        session.info.setdefault(_LOCKED, set()).add(instance_id)
+        session.info.setdefault(_LOCKED, set()).add(row.id)
     if expected_version is not None and row.row_version != expected_version:
         raise ConcurrentUpdate(
-            f"instance {instance_id} was changed by someone else; reload and try again")
-    return row
+            f"instance {row.id} was changed by someone else; reload and try again")
 
 
 def require_running(row: ProcessInstance) -> None:
@@ -92,6 +144,7 @@ def open_workflow(session: Session, row: ProcessInstance,
     workflow.script_engine = script_engine
     if row.id in session.info.get(_LOCKED, ()):
         steplog.begin(workflow)  # a locked open is a step: report what it computes
+    timers.note_loaded(session, row.id, workflow)
     return loaded, workflow
 
 
@@ -108,9 +161,10 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     if finished and row.status == InstanceStatus.RUNNING.value:
         row.status = InstanceStatus.COMPLETED.value
         row.ended_at = now
-    session.flush()
     if archived:
-        session.execute(insert(ArchivedTask), [
+        # Core, not ORM: no autoflush here, so the state UPDATE goes out in the one
+        # flush with the inbox rows below.
+        session.execute(insert(_ARCHIVE), [
             {"instance_id": row.id, "task_id": task_id, "payload": payload}
             for task_id, payload in store.archive_rows(archived)])
     created = worklist.sync(session, row, workflow, actor=actor.username, now=now)

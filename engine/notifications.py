@@ -11,11 +11,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engine import outbox
+from engine.db import UTCDateTime
 from engine.deadline_config import DeadlineConfig
 from engine.models import (
     AppUser,
@@ -140,23 +153,19 @@ def members(session: Session, group: str) -> list[AppUser]:
 
 def holders(session: Session, row: HumanTask) -> list[AppUser]:
     """Who holds a task: its assignee, else its lane group (else the admins)."""
+    return list(session.scalars(_holders(row, AppUser)))
+
+
+def _holders(row: HumanTask, *columns: Any) -> Select[Any]:
+    """``columns`` of the active users who hold a task (see ``holders``)."""
+    query = select(*columns).where(AppUser.active.is_(True)).order_by(AppUser.username)
     if row.assignee:
-        return list(
-            session.scalars(
-                select(AppUser).where(
-                    AppUser.username == row.assignee, AppUser.active.is_(True)
-                )
-            )
-        )
+        return query.where(AppUser.username == row.assignee)
     if row.lane:
-        return members(session, row.lane)
-    return list(
-        session.scalars(
-            select(AppUser)
-            .where(AppUser.role == Role.ADMIN.value, AppUser.active.is_(True))
-            .order_by(AppUser.username)
+        return query.join(Membership, Membership.user_id == AppUser.id).where(
+            Membership.group_name == row.lane
         )
-    )
+    return query.where(AppUser.role == Role.ADMIN.value)
 
 
 def render(
@@ -224,20 +233,94 @@ def notify(
 def task_created(
     session: Session, row: HumanTask, *, now: datetime, config: DeadlineConfig
 ) -> None:
-    notify(
-        session,
-        holders(session, row),
-        Kind.TASK_CREATED,
-        subject_of(session, row),
-        now=now,
-        config=config,
+    subject = subject_of(session, row)
+    if config.smtp_host:  # e-mail copies go to each holder's address: read them
+        notify(
+            session,
+            holders(session, row),
+            Kind.TASK_CREATED,
+            subject,
+            now=now,
+            config=config,
+        )
+        return
+    _insert_notices(session, row, Kind.TASK_CREATED, subject, now=now, config=config)
+
+
+def _insert_notices(
+    session: Session,
+    row: HumanTask,
+    kind: Kind,
+    subject: Subject,
+    *,
+    now: datetime,
+    config: DeadlineConfig,
+) -> None:
+    """``notify`` the holders of a task in one INSERT ... SELECT (no e-mail copies).
+
+    Both languages are rendered here and the database picks one per user, as ``render``
+    does, so a step with a whole group to tell costs one statement.
+    """
+    if row.assignee:
+        _insert(session, _TO_ASSIGNEE, kind, subject, now=now, config=config,
+                assignee=row.assignee)
+    elif row.lane:
+        _insert(session, _TO_LANE, kind, subject, now=now, config=config, lane=row.lane)
+    else:
+        _insert(session, _TO_ADMINS, kind, subject, now=now, config=config)
+
+
+def _insert(session: Session, statement: Any, kind: Kind, subject: Subject, *,
+            now: datetime, config: DeadlineConfig, **who: str) -> None:
+    zh, en = render(kind, subject, "zh", config), render(kind, subject, "en", config)
+    session.execute(statement, {
+        "kind": kind.value, "title_zh": zh[0], "body_zh": zh[1], "title_en": en[0],
+        "body_en": en[1], "instance_id": subject.instance_id,
+        "task_id": subject.task_id, "created_at": now, **who})
+
+
+def _notices(where: Any, *, lane: bool = False) -> Any:
+    """INSERT ... SELECT of one notice per active user matching ``where``.
+
+    Built once at import (see ``_TO_*``): the text comes in as bound parameters.
+    """
+    english = AppUser.language == "en"
+    text = String()
+    query = select(
+        AppUser.username,
+        bindparam("kind", type_=text),
+        case((english, bindparam("title_en", type_=text)),
+             else_=bindparam("title_zh", type_=text)),
+        case((english, bindparam("body_en", type_=text)),
+             else_=bindparam("body_zh", type_=text)),
+        bindparam("instance_id", type_=Integer()),
+        bindparam("task_id", type_=text),
+        bindparam("created_at", type_=UTCDateTime()),
     )
+    if lane:
+        query = query.join(Membership, Membership.user_id == AppUser.id)
+    query = query.where(AppUser.active.is_(True), where).order_by(AppUser.username)
+    columns = ["username", "kind", "title", "body", "instance_id", "task_id"]
+    table = cast(Table, Notification.__table__)  # Core: an ORM insert needs no params
+    return insert(table).from_select([*columns, "created_at"], query)
+
+
+_TO_ASSIGNEE = _notices(AppUser.username == bindparam("assignee", type_=String()))
+_TO_LANE = _notices(
+    Membership.group_name == bindparam("lane", type_=String()), lane=True
+)
+_TO_ADMINS = _notices(AppUser.role == Role.ADMIN.value)
 
 
 def instance_finished(
     session: Session, row: ProcessInstance, *, now: datetime, config: DeadlineConfig
 ) -> None:
     """Tell the person who started an instance that it has finished."""
+    if not config.smtp_host:  # no e-mail copy: one INSERT ... SELECT of the starter
+        subject = instance_subject(session, row)
+        _insert(session, _TO_ASSIGNEE, Kind.INSTANCE_COMPLETED, subject, now=now,
+                config=config, assignee=row.started_by)
+        return
     starter = session.scalars(
         select(AppUser).where(
             AppUser.username == row.started_by, AppUser.active.is_(True)

@@ -20,14 +20,47 @@ from engine.records import InstanceStatus, TimerInfo
 from engine.runtime import waiting_timers
 
 
-def sync(session: Session, instance_id: int, workflow: Any, *, finished: bool) -> None:
-    """Replace the instance's timer rows with the timers it waits for now."""
+# session.info: instances this unit of work knows to have no timer rows, so that
+# ``sync`` of an instance waiting for no timer, before or after a step, reads nothing.
+_NONE = "signoff.instances_without_timers"
+
+
+def _wanted(workflow: Any, *, finished: bool) -> dict[str, tuple[Any, datetime]]:
     # A cycle timer whose last cycle has fired stays in Spiff's event index until the
     # next step; it has nothing left to fire, so it gets no row (and no wake-up).
-    wanted = {} if finished else {
+    return {} if finished else {
         str(task.id): (task, due) for task, due in waiting_timers(workflow)
         if due is not None and not task.internal_data.get("event_fired")
     }
+
+
+def note_loaded(session: Session, instance_id: int, workflow: Any | None) -> None:
+    """Remember whether an instance just loaded (or created: None) has timer rows.
+
+    Every save syncs the rows with the workflow it saves, so the workflow as loaded
+    says which rows exist.
+    """
+    known = session.info.setdefault(_NONE, set())
+    if workflow is None or not _wanted(workflow, finished=False):
+        known.add(instance_id)
+    else:
+        known.discard(instance_id)
+
+
+def sync(session: Session, instance_id: int, workflow: Any, *, finished: bool) -> None:
+    """Replace the instance's timer rows with the timers it waits for now."""
+    wanted = _wanted(workflow, finished=finished)
+    known: set[int] = session.info.setdefault(_NONE, set())
+    if not wanted and instance_id in known:
+        return
+    known.discard(instance_id)
+    _replace(session, instance_id, wanted)
+    if not wanted:
+        known.add(instance_id)
+
+
+def _replace(session: Session, instance_id: int,
+             wanted: dict[str, tuple[Any, datetime]]) -> None:
     existing = {r.task_id: r for r in session.scalars(
         select(Timer).where(Timer.instance_id == instance_id))}
     for task_id, row in existing.items():

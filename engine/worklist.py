@@ -24,6 +24,7 @@ from engine.runtime import ready_human_tasks, waiting_timers
 
 SORTS = {"due_at", "created_at", "priority"}
 SCOPES = {"mine", "group", "all"}
+_OPEN = "signoff.open_task_rows"  # session.info: instance id -> rows (remember_open)
 
 
 def task_meta(task_spec: Any) -> dict[str, Any]:
@@ -51,13 +52,31 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
     }
 
 
+def remember_open(session: Session, instance_id: int, rows: list[HumanTask]) -> None:
+    """Hand ``sync`` the instance's open rows, as read under its lock."""
+    session.info.setdefault(_OPEN, {})[instance_id] = rows
+
+
+def _open_rows(session: Session, instance_id: int) -> list[HumanTask]:
+    """Open rows as remembered at the locked read (once), or as the database has them.
+
+    Rows this unit of work closed since are ORM rows of the session, so their state is
+    current; only ``sync`` adds rows, and it forgets what it was handed.
+    """
+    remembered = session.info.get(_OPEN, {}).pop(instance_id, None)
+    if remembered is not None:
+        return [r for r in remembered if r.state == TaskState.READY.value]
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id,
+        HumanTask.state == TaskState.READY.value)))
+
+
 def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: str,
          now: datetime) -> list[HumanTask]:
     """Insert rows for new READY human tasks and cancel rows the workflow left behind."""
     ready = {task.id: task for task in ready_human_tasks(workflow)}
     due_by_boundary = _boundary_due(workflow)
-    open_rows = {UUID(r.id): r for r in session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.state == TaskState.READY.value))}
+    open_rows = {UUID(r.id): r for r in _open_rows(session, instance.id)}
     for task_id, row in open_rows.items():
         if task_id not in ready:
             row.state = TaskState.CANCELLED.value
