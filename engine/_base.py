@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, instances
+from engine import audit, instances, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -49,7 +49,8 @@ class EngineBase:
         self._sessions = sessions
         self._forms_dir = forms_dir
         self._clock = clock
-        self._script_engine = make_script_engine(script_timeout)
+        self._script_engine = make_script_engine(script_timeout,
+                                                 unstorable=store.unstorable)
 
     @classmethod
     def from_config(cls, config: EngineConfig, *, clock: Clock = utc_now) -> Any:

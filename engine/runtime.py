@@ -121,7 +121,7 @@ def last_line(exc: BaseException) -> int | None:
 def _failure(exc: BaseException) -> ScriptFailed:
     task = getattr(exc, "task", None)
     bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-    detail = str(getattr(exc, "error_line", "") and exc) or str(exc)
+    detail = str(exc)
     inner = getattr(exc, "exception", None) or exc.__cause__
     if inner is not None and str(inner) and str(inner) not in detail:
         detail = f"{detail} ({type(inner).__name__}: {inner})"

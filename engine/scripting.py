@@ -204,13 +204,25 @@ class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     list): the script's real failure would escape as a crash instead of an incident.
     """
 
+    def __init__(self, *, environment: SandboxEnvironment,
+                 unstorable: Callable[[Mapping[str, Any]], str | None] | None = None
+                 ) -> None:
+        super().__init__(environment=environment)
+        self.unstorable = unstorable
+
     def execute(self, task: Any, script: str,
                 external_context: Mapping[str, Any] | None = None) -> Any:
         # Spiff shares nested lists and dicts between a task's data and its parent's, so
         # a script that edits one in place changes "before" too: keep a real copy.
         if not hasattr(task, DATA_BEFORE_SCRIPTS):
             setattr(task, DATA_BEFORE_SCRIPTS, deepcopy(task.data))
-        return super().execute(task, script, external_context)
+        result = super().execute(task, script, external_context)
+        # A value the state cannot hold (bytes, a range, NaN...) must fail here, at the
+        # script, not later as a crash while saving.
+        problem = self.unstorable(task.data) if self.unstorable else None
+        if problem:
+            raise WorkflowTaskException(f"the script left {problem}", task=task)
+        return result
 
     def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Any:
         if err.args and not isinstance(err.args[0], str):
@@ -226,6 +238,12 @@ def _reason(err: Exception) -> str:
     return str(err)
 
 
-def make_script_engine(timeout: float = 2.0) -> PythonScriptEngine:
-    """Return the script engine every workflow of this engine runs with."""
-    return SandboxScriptEngine(environment=SandboxEnvironment(timeout=timeout))
+def make_script_engine(timeout: float = 2.0, *,
+                       unstorable: Callable[[Mapping[str, Any]], str | None] | None = None
+                       ) -> PythonScriptEngine:
+    """Return the script engine every workflow of this engine runs with.
+
+    ``unstorable`` names a variable the instance state could not hold (None if all can).
+    """
+    return SandboxScriptEngine(environment=SandboxEnvironment(timeout=timeout),
+                               unstorable=unstorable)

@@ -11,6 +11,7 @@ the process version. ``SERIALIZER_VERSION`` names this format and Spiff's serial
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -64,6 +65,16 @@ _ENCODER = _SERIALIZER._encoder_cls  # turns Decimal, date, datetime... into typ
 SERIALIZER_VERSION = f"signoff-2/spiff-{_SERIALIZER.VERSION}"
 FORMAT = 2
 _LOOPS_CONNECTED = "_signoff_loops_connected"  # set on a spec once wired (see below)
+
+
+def unstorable(data: Mapping[str, Any]) -> str | None:
+    """Name the first variable of ``data`` a saved state could not hold, or None."""
+    for key, value in data.items():
+        try:
+            json.dumps(value, cls=_ENCODER, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            return f"a value in variable {key!r} that cannot be stored ({exc})"
+    return None
 
 
 def _text(value: Any) -> str:

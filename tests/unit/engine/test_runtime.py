@@ -245,3 +245,31 @@ def test_sandbox_stops_escape_attempts_at_run_time(engine: Engine, script: str,
     env = SandboxEnvironment(timeout=0.3)
     with pytest.raises(Exception, match=message):
         env.execute(script, {})
+
+
+@pytest.mark.parametrize(("script", "variable"), [
+    ("blob = b'raw'", "blob"),
+    ("numbers = range(3)", "numbers"),
+    ("ratio = float('nan')", "ratio"),
+    ("pair = [complex(1, 2)]", "pair"),
+])
+def test_script_leaving_a_value_the_state_cannot_hold_fails_at_the_script(
+        engine: Engine, actor: Callable[[str], Actor], script: str, variable: str) -> None:
+    body = script_task("make", script) + user_task("after") + chain("make", "after")
+    engine.deploy({"p.bpmn": process(body)}, actor=SYSTEM)
+    with pytest.raises(ScriptFailed) as caught:
+        engine.start_instance("p", {}, actor=actor("admin"))
+    assert caught.value.bpmn_id == "make"
+    assert f"variable {variable!r} that cannot be stored" in caught.value.detail
+    failed = engine.get_instance(caught.value.instance_id or 0, actor=SYSTEM)
+    assert failed.status is InstanceStatus.ERROR
+
+
+def test_script_error_without_a_source_line_reads_as_its_message(
+        engine: Engine, actor: Callable[[str], Actor]) -> None:
+    body = script_task("make", "total = Decimal('twelve')") + chain("make")
+    engine.deploy({"p.bpmn": process(body)}, actor=SYSTEM)
+    with pytest.raises(ScriptFailed) as caught:
+        engine.start_instance("p", {}, actor=actor("admin"))
+    assert "None" not in caught.value.detail
+    assert "InvalidOperation: not a valid decimal number" in caught.value.detail
