@@ -87,3 +87,14 @@ def test_auditor_timeline_shows_the_gm_threshold_decision(
     staff_page = client.get(f"/instances/{instance.id}")
     assert staff_page.status_code == 200
     assert "执行决策表" not in staff_page.text and "流程计算数据" not in staff_page.text
+
+
+def test_timeline_folds_a_list_of_records_into_a_table(bare_app: Flask) -> None:
+    template = '{% from "auditor/_value.html" import value %}{{ value(v) }}'
+    rows = [{"station_id": "S1", "reward_total": "3.00"}, {"station_id": "S2", "extra": True}]
+    with bare_app.test_request_context("/"):
+        folded = render_template_string(template, v=rows)
+        plain = render_template_string(template, v={"a": 1})
+    assert "<details" in folded and "2 条记录" in folded
+    assert "<th scope=\"col\">extra</th>" in folded and "<td>是</td>" in folded
+    assert "<details" not in plain and "a: 1" in plain
