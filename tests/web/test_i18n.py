@@ -22,8 +22,18 @@ ATTRIBUTE = re.compile(r"^[a-z-]+=")  # attributes written by macros outside a t
 
 
 def catalog(lang: str) -> dict[str, str]:
+    """msgid -> translation; a plural message is keyed by its singular and counts as
+    translated only when every plural form is."""
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        return {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+        found = {}
+        for m in read_po(fh):
+            if not m.id:
+                continue
+            if isinstance(m.id, str):
+                found[m.id] = str(m.string)
+            else:
+                found[m.id[0]] = " / ".join(m.string) if all(m.string) else ""
+        return found
 
 
 def template_text(path: Path) -> list[str]:
