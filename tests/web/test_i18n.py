@@ -82,3 +82,10 @@ def test_compile_catalogs_is_idempotent() -> None:
     compile_catalogs()
     assert compile_catalogs() == []
     assert (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_every_audit_event_type_has_a_label() -> None:
+    from engine.audit import AuditType
+    from web.templating import EVENT_LABELS
+
+    assert sorted(t.value for t in AuditType if t.value not in EVENT_LABELS) == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Blueprint, abort, g, jsonify, redirect, request, url_for
-from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from engine import Actor
@@ -33,13 +32,7 @@ WATERMARK_STYLES = (
     "'sha256-T+dPSjRVHalDc/mwQm0/E2bredKPUxLfYOuU3MOV1BE='",
 )
 # The admin pages' history also names the admin events (the staff pages show the type).
-ADMIN_EVENT_LABELS = dict(
-    EVENT_LABELS,
-    instance_suspended=lazy_gettext("Suspended the request"),
-    instance_resumed=lazy_gettext("Resumed the request"),
-    instance_migrated=lazy_gettext("Moved to another version"),
-    instance_data_edited=lazy_gettext("Changed the request's data"),
-)
+ADMIN_EVENT_LABELS = EVENT_LABELS  # every event type has its label there
 ADMIN_CSP = CSP.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-hashes' " + " ".join(WATERMARK_STYLES)
 )
