@@ -13,13 +13,23 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions, deployment, dmncheck, drafts, identity, wiring
+from engine import (
+    audit,
+    definitions,
+    deployment,
+    dmncheck,
+    drafts,
+    formarchive,
+    identity,
+    wiring,
+)
 from engine._admin_ops_api import OperationsAdminAPI
 from engine._admin_versions_api import VersionsAdminAPI
 from engine.admin_records import DefinitionProblem, DraftInfo, FormInfo
 from engine.audit import AuditType
 from engine.errors import DefinitionInvalid, InvalidInput
 from engine.records import Actor, DefinitionInfo
+from forms.spec import parse as parse_form
 
 
 
@@ -201,11 +211,14 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             draft = drafts.find(session, "form", key)
             if draft is not None:
                 session.delete(draft)
+            now = self.now()
+            formarchive.keep(session, parse_form(key, source, file=f"{key}.json"),
+                             actor=actor.username, now=now)
             audit.record(
                 session,
                 AuditType.FORM_DEPLOYED,
                 actor=actor.username,
-                at=self.now(),
+                at=now,
                 payload={
                     "form_key": key,
                     "comment": comment,

@@ -17,18 +17,22 @@ from engine import (
     auditreports,
     auditsearch,
     audittimeline,
+    formarchive,
     identity,
 )
-from engine._base import EngineBase
+from engine._base import EngineBase, data_digest
 from engine.audit_records import (
     AuditFilter,
     AuditPage,
     InstanceTimeline,
     ReportInfo,
+    SubmittedForm,
     VerificationResult,
 )
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotFound
+from engine.models import AuditEvent
 from engine.records import Actor
+from forms.spec import parse as parse_form
 
 
 class AuditAPI(EngineBase):
@@ -159,6 +163,33 @@ class AuditAPI(EngineBase):
         with self._tx() as session:
             _snapshot(session)
             return auditchain.verify(session)
+
+    def submitted_form(self, event_id: int, *, actor: Actor) -> SubmittedForm:
+        """A task completion with the exact form version the person saw, from the
+        stored form bytes, and whether the data still matches its recorded hash.
+
+        Raises:
+            NotAuthorized: not an admin or auditor.  NotFound: no such completion, or
+            its form version was never stored (completed before forms were kept).
+        """
+        identity.require_reader(actor)
+        with self._tx() as session:
+            row = session.get(AuditEvent, event_id)
+            payload = row.payload if row is not None else {}
+            key, version = payload.get("form_key"), payload.get("form_version")
+            if row is None or row.event_type != "task_completed" or not key or not version:
+                raise NotFound(f"no task completion on a form with event id {event_id}")
+            stored = formarchive.source_of(session, str(version))
+            data = dict(payload.get("data") or {})
+            recorded = str(payload.get("data_sha256") or "")
+            return SubmittedForm(
+                event_id=row.id, seq=row.seq, instance_id=row.instance_id,
+                bpmn_id=row.bpmn_id, title=payload.get("title"),
+                title_en=payload.get("title_en"), actor=row.actor, at=row.at,
+                form_key=str(key), form_version=str(version),
+                form=parse_form(str(key), stored.source, file=f"{key}.json"),
+                data=data, data_sha256=recorded,
+                digest_matches=data_digest(data) == recorded)
 
     @staticmethod
     def verify_audit_file(data: bytes) -> VerificationResult:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, instances, store
+from engine import audit, formarchive, instances, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -101,16 +101,18 @@ class EngineBase:
             return False
         return True
 
-    def _validate(self, form_key: str | None, data: Mapping[str, object], *,
-                  task: bool = True) -> tuple[dict[str, Any], str | None]:
+    def _validate(self, session: Session, form_key: str | None, data: Mapping[str, object],
+                  *, actor: str, task: bool = True) -> tuple[dict[str, Any], str | None]:
         """Validate submitted data against a form; return clean data and form version.
 
         A task without a form takes only an optional ``comment``; a start without a
-        start form takes any plain JSON object (the caller's business data).
+        start form takes any plain JSON object (the caller's business data). The form
+        version's bytes are kept (``engine/formarchive.py``), so it can be shown later.
         """
         if form_key is None:
             return (_comment_only(data) if task else _plain_object(data)), None
         spec = forms.load(form_key, forms_dir=self._forms_dir)
+        formarchive.keep(session, spec, actor=actor, now=self.now())
         try:
             return forms.validate(spec, data), spec.version
         except forms.FormErrors as exc:

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import deployment, identity
+import forms
+from engine import deployment, formarchive, identity
 from engine._base import EngineBase
 from engine.errors import DefinitionInvalid, InvalidInput, NotFound
 from engine.models import Definition, ProcessVersion
@@ -34,11 +35,23 @@ class DefinitionsAPI(EngineBase):
         identity.require_admin(actor)
         if not files:
             raise InvalidInput("no files to deploy")
+        used: set[str] = set()
+
+        def form_exists(key: str) -> bool:
+            found = self._form_exists(key)
+            if found:
+                used.add(key)
+            return found
+
         with self._tx() as session:
-            return deployment.deploy(
-                session, files, actor=actor, now=self.now(), comment=comment,
-                groups=frozenset(identity.group_names(session)),
-                form_exists=self._form_exists)
+            now = self.now()
+            infos = deployment.deploy(
+                session, files, actor=actor, now=now, comment=comment,
+                groups=frozenset(identity.group_names(session)), form_exists=form_exists)
+            for key in sorted(used):  # the forms as this deploy saw them stay readable
+                formarchive.keep(session, forms.load(key, forms_dir=self._forms_dir),
+                                 actor=actor.username, now=now)
+            return infos
 
     def deploy_directory(self, path: Path, *, actor: Actor, comment: str = ""
                          ) -> list[DefinitionInfo]:

@@ -50,7 +50,8 @@ class RuntimeAPI(EngineBase):
             version_row = definitions.get_process_version(session, process_id, version)
             if not may_start(actor, version_row):
                 raise NotAuthorized(f"{actor.username} may not start {process_id}")
-            clean, _ = self._validate(version_row.start_form_key, data, task=False)
+            clean, _ = self._validate(session, version_row.start_form_key, data,
+                                      actor=actor.username, task=False)
             info, failure = self._start_in(session, version_row, clean, actor=actor,
                                            business_key=business_key)
         if failure is not None:
@@ -151,7 +152,8 @@ class RuntimeAPI(EngineBase):
                 if not identity.can_work_on(actor, task):
                     raise NotAuthorized(f"{actor.username} may not complete this task")
                 instances.require_running(row)
-                clean, form_version = self._validate(task.form_key, data)
+                clean, form_version = self._validate(session, task.form_key, data,
+                                                     actor=actor.username)
                 loaded, workflow = instances.open_workflow(session, row, self._script_engine)
                 steplog.submitted(runtime.complete(workflow, uuid, clean), clean)
                 _close(task, actor, now)

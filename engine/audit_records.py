@@ -172,3 +172,28 @@ class VerificationResult:
             f"audit chain BROKEN ({self.source}): event {problem.event_id} "
             f"(seq {problem.seq}) {problem.kind.value}: {problem.detail}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedForm:
+    """A task completion shown on the form version the person filled in.
+
+    ``digest_matches`` tells whether the recorded data still hashes to the
+    ``data_sha256`` recorded with it; ``form`` is parsed from the stored bytes whose
+    sha256 the event names.
+    """
+
+    event_id: int
+    seq: int
+    instance_id: int | None
+    bpmn_id: str | None
+    title: str | None
+    title_en: str | None
+    actor: str
+    at: datetime
+    form_key: str
+    form_version: str
+    form: Any  # forms.FormSpec
+    data: Mapping[str, Any]
+    data_sha256: str
+    digest_matches: bool

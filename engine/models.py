@@ -385,3 +385,20 @@ class DefinitionDraft(Base):
     row_version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+class FormSource(Base):
+    """Every version of a form that was deployed or used, kept by its sha256.
+
+    A completed task records the sha256 of the form the person saw; this table keeps
+    that form's bytes, so "what did they approve" can be shown long after the form file
+    changed. Rows are only added.
+    """
+
+    __tablename__ = "form_source"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(128), index=True)
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_seen_by: Mapped[str] = mapped_column(String(64))

@@ -74,6 +74,7 @@ class FormSpec:
     order: tuple[str, ...]
     required: frozenset[str]
     version: str
+    source: bytes = field(default=b"", compare=False, repr=False)  # the file's bytes
 
     @property
     def properties(self) -> dict[str, dict[str, Any]]:
@@ -149,6 +150,7 @@ def parse(form_key: str, raw: bytes, *, file: str) -> FormSpec:
         order=_field_order(schema),
         required=frozenset(schema.get("required", ())),
         version=hashlib.sha256(raw).hexdigest(),
+        source=bytes(raw),
     )
 
 

@@ -15,9 +15,11 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext
 
+import forms
 from engine.audit_records import AuditFilter
 from web import current_engine
 from web.auth import current_actor, login_required
+from web.i18n import current_language
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
@@ -112,6 +114,20 @@ def timeline(instance_id: int) -> str:
     """Each step of one instance: who, when, how long, what changed, deadlines."""
     steps = current_engine().instance_timeline(instance_id, actor=current_actor())
     return render_template("auditor/timeline.html", timeline=steps)
+
+
+@bp.get("/events/<int:event_id>/form")
+@login_required
+def submitted_form(event_id: int) -> str:
+    """A task completion on the form version the person saw, with the data they sent."""
+    shown = current_engine().submitted_form(event_id, actor=current_actor())
+    lang = current_language()
+    return render_template(
+        "auditor/submitted_form.html",
+        shown=shown,
+        fields=forms.fields(shown.form, shown.data, lang=lang),
+        extra={k: v for k, v in shown.data.items() if k not in shown.form.properties},
+    )
 
 
 @bp.get("/instances/<int:instance_id>/record.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -75,3 +76,23 @@ def test_report_columns_are_headed_in_the_readers_language(
     assert '<th scope="col">结果</th>' in page.text
     assert '<th scope="col">outcome</th>' not in page.text
     assert "<td>进行中</td>" in page.text and "<td>open</td>" not in page.text
+
+
+def test_auditor_opens_the_form_a_decision_was_made_on(
+    client: FlaskClient, auth: Any, web_engine: Engine, started: int
+) -> None:
+    director = web_engine.get_actor("web.director")
+    [task] = web_engine.inbox(director, scope="group")
+    web_engine.complete_task(task.id, {"review_decision": "return",
+                                       "review_opinion": "请补充报价"}, actor=director)
+    auth.login("web.auditor")
+    timeline = client.get(f"/auditor/instances/{started}").text
+    link = re.search(r'href="(/auditor/events/(\d+)/form)"', timeline)
+    assert link, "the completion links to its form"
+    page = client.get(link.group(1))
+    assert page.status_code == 200
+    assert "审核结论" in page.text and "退回修改" in page.text and "请补充报价" in page.text
+    assert "与所示数据一致" in page.text
+    assert client.get("/auditor/events/999999/form").status_code == 404
+    auth.switch("web.director")
+    assert client.get(link.group(1)).status_code == 403

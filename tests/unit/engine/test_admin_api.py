@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -354,3 +355,23 @@ def test_check_names_the_decision_cell_that_does_not_compile(admin: Any) -> None
     [problem] = admin.check_definition({"visit_gm_threshold.dmn": broken}, actor=SYSTEM)
     assert problem.element_id == "rule_visit_gm_threshold_1_in_2"
     assert "does not compile" in problem.message and problem.line
+
+
+def test_auditor_sees_the_form_version_a_completion_was_made_on_after_it_changed(
+    admin: Any, forms_dir: Path
+) -> None:
+    instance_id = start(admin)
+    [task] = admin.inbox(SYSTEM, scope="all")
+    admin.complete_task(task.id, {"item": "desk", "amount": "10.00"}, actor=SYSTEM)
+    old = (forms_dir / "request_form.json").read_bytes()
+    admin.deploy_form("request_form", old.replace("物品".encode(), b"Thing"), actor=SYSTEM)
+    [done] = [e for e in admin.history(instance_id, actor=SYSTEM)
+              if e.event_type == "task_completed"]
+    shown = admin.submitted_form(done.id, actor=admin.get_actor("auditor"))
+    assert shown.form_version == hashlib.sha256(old).hexdigest()
+    assert shown.form.properties["item"]["x-label"]["zh"] == "物品"  # as it was then
+    assert shown.data == {"item": "desk", "amount": "10.00"} and shown.digest_matches
+    with pytest.raises(NotAuthorized):
+        admin.submitted_form(done.id, actor=admin.get_actor("zhang.wei"))
+    with pytest.raises(NotFound):
+        admin.submitted_form(done.id - 1, actor=SYSTEM)
