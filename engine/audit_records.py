@@ -61,6 +61,7 @@ class DataChange:
     key: str
     before: Any
     after: Any
+    appended: bool = False  # ``after`` is only what was added at the end of ``key``
 
 
 @dataclass(frozen=True, slots=True)

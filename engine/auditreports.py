@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit_records import AuditFilter, ChainEntry, ReportInfo
 from engine.auditsearch import iter_entries, to_chain_entry
-from engine.audittimeline import parse_time, submitted
+from engine.audittimeline import parse_time, submitted, with_appended
 from engine.errors import InvalidInput
 from engine.models import AuditEvent
 
@@ -198,6 +198,7 @@ def payouts_by_month_branch(session: Session, scope: Scope) -> list[tuple[Any, .
             status[key] = _ENDS[entry.event_type]
         # A called process edits the lists it was handed (corrections): any scope.
         values = submitted(entry.event_type, entry.payload, any_scope=True)
+        values.update(with_appended(latest[key], entry.payload))
         latest[key].update(
             {k: values[k] for k in (month_field, *lists) if k in values}
         )

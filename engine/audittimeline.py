@@ -78,9 +78,21 @@ def recorded_changes(payload: Mapping[str, Any]) -> tuple[DataChange, ...]:
     return tuple(
         DataChange(key, before.get(key), after[key]) for key in sorted(after)
     ) + tuple(
+        DataChange(key, None, suffix, appended=True)
+        for key, suffix in sorted((payload.get("appended") or {}).items())
+    ) + tuple(
         DataChange(key, before.get(key), None)
         for key in sorted(payload.get("removed") or [])
     )
+
+
+def with_appended(known: Mapping[str, Any], payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The values an event's ``appended`` entries lead to, given the ones known before."""
+    grown = {}
+    for key, suffix in (payload.get("appended") or {}).items():
+        start = known.get(key)
+        grown[key] = (start if isinstance(start, type(suffix)) else type(suffix)()) + suffix
+    return grown
 
 
 def is_escalation(event_type: str, payload: Mapping[str, Any]) -> bool:
@@ -146,8 +158,10 @@ def _step(
     values = submitted(row.event_type, payload)
     if row.event_type in _COMPUTED:
         changes = recorded_changes(payload)
-        for key in payload.get("removed") or () if not payload.get("subprocess") else ():
-            state.data.pop(key, None)
+        if not payload.get("subprocess"):
+            for key in payload.get("removed") or ():
+                state.data.pop(key, None)
+            values = {**values, **with_appended(state.data, payload)}
     else:
         removed = [
             DataChange(key, state.data.pop(key), None)

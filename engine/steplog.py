@@ -83,14 +83,16 @@ def _record_task(session: Session, instance_id: int, workflow: Any, task: Any,
     outputs = evidence["outputs"] if evidence is not None else {}
     # A business rule task's own scripts prepare its inputs: their changes come first.
     changed = {k: v for k, v in changed.items() if k not in outputs}
+    appended = _appended(before, changed)
     written = 0
-    if changed or removed:
+    if changed or removed or appended:
         audit.record(session, AuditType.DATA_COMPUTED, actor=actor, at=now,
                      instance_id=instance_id, task_id=task.id, bpmn_id=bpmn_id,
                      payload={**common, "kind": _kind(task.task_spec), "data": changed,
                               "before": {k: before[k] for k in [*changed, *removed]
                                          if k in before},
-                              "removed": sorted(removed)})
+                              "removed": sorted(removed),
+                              **({"appended": appended} if appended else {})})
         written += 1
     if evidence is not None:
         audit.record(session, AuditType.DECISION_EVALUATED, actor=actor, at=now,
@@ -99,6 +101,23 @@ def _record_task(session: Session, instance_id: int, workflow: Any, task: Any,
                               "before": {k: before.get(k) for k in outputs}})
         written += 1
     return written
+
+
+def _appended(before: Mapping[str, Any], changed: dict[str, Any]) -> dict[str, Any]:
+    """Take out of ``changed`` the lists and long texts that only grew at the end.
+
+    A loop that adds an entry per round would otherwise write the whole list twice per
+    round, and the trail would grow with the square of the rounds: only the new end is
+    recorded (``appended``), which the timeline adds to what it already knows.
+    """
+    grown = {}
+    for key in list(changed):
+        if key in before:
+            patch = delta.diff(before[key], changed[key])
+            if patch is not None and set(patch) == {"a"}:
+                grown[key] = patch["a"]
+                del changed[key]
+    return grown
 
 
 def _data_before(workflow: Any, task: Any) -> Mapping[str, Any]:

@@ -202,3 +202,23 @@ def test_whole_tree_state_at_the_depth_limit_keeps_advancing(
     final = rework.get_instance(instance.id, actor=SYSTEM)
     assert final.status is InstanceStatus.COMPLETED
     assert final.data["rounds"] == possible // 2 + 20
+
+
+def test_growing_list_is_audited_as_what_was_added_each_round(
+    rework: Engine, actor: Callable[[str], Actor]
+) -> None:
+    # The audit trail must stay linear too: the round's script records only the new
+    # opinion, not the whole list before and after.
+    staff, supervisor = actor("zhao.min"), actor("li.na")
+    instance = rework.start_instance("rework_loop", {"keep_opinions": True}, actor=staff)
+    run_rounds(rework, staff, supervisor, instance.id, 40, last="return")
+    rounds = [e for e in rework.history(instance.id, actor=SYSTEM, computed=True)
+              if e.event_type == "data_computed" and e.bpmn_id == "count_round"]
+    assert len(rounds) == 40
+    assert all(len(e.payload["appended"]["opinions"]) == 1 for e in rounds[1:])
+    sizes = [len(json.dumps(e.payload, ensure_ascii=False)) for e in rounds[1:]]
+    assert max(sizes) - min(sizes) < 40  # flat: only the round counter's digits differ
+    steps = rework.instance_timeline(instance.id, actor=actor("auditor")).steps
+    last = [s for s in steps if s.bpmn_id == "count_round"][-1]
+    [grown] = [c for c in last.changes if c.key == "opinions"]
+    assert grown.appended and len(grown.after) == 1
