@@ -48,8 +48,12 @@ _ARCHIVE = cast(Table, ArchivedTask.__table__)
 # them on every call costs more than running them. ``:task_id`` is the task's id.
 _TASK_ID = bindparam("task_id", type_=String())
 _OWNER = select(HumanTask.instance_id).where(HumanTask.id == _TASK_ID).scalar_subquery()
-_OPEN = and_(HumanTask.instance_id == ProcessInstance.id,
-             or_(HumanTask.state == TaskState.READY.value, HumanTask.id == _TASK_ID))
+# Either branch of the OR can use an index on its own ((instance_id, state) and the
+# primary key), so the read never walks the instance's finished tasks; the task asked
+# for belongs to the instance, which is chosen as its owner.
+_OPEN = or_(and_(HumanTask.instance_id == ProcessInstance.id,
+                 HumanTask.state == TaskState.READY.value),
+            HumanTask.id == _TASK_ID)
 _VERSION_OF = ProcessVersion.id == ProcessInstance.process_version_id
 _INSTANCE = (select(ProcessInstance, ProcessVersion)
              .join(ProcessVersion, _VERSION_OF)

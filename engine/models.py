@@ -127,6 +127,8 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_state_lane", "state", "lane"),
         Index("ix_human_task_state_assignee", "state", "assignee"),
+        # An instance's open tasks without reading its finished ones (long loops).
+        Index("ix_human_task_instance_state", "instance_id", "state"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
