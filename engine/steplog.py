@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import audit, decisions, delta
+from engine import audit, decisions, delta, worklist
 from engine.audit import AuditType
 from engine.history import BASE
 from engine.scripting import DATA_BEFORE_SCRIPTS
@@ -79,7 +79,7 @@ def _record_task(session: Session, instance_id: int, workflow: Any, task: Any,
     changed = {k: v for k, v in changed.items() if k not in _HIDDEN
                and (k not in by_person or by_person[k] != v)}
     removed = [k for k in removed if k not in _HIDDEN]
-    common = {**_titles(_named_spec(task)), **({"subprocess": scope} if scope else {})}
+    common = {**worklist.spec_titles(_named_spec(task)), **({"subprocess": scope} if scope else {})}
     outputs = evidence["outputs"] if evidence is not None else {}
     # A business rule task's own scripts prepare its inputs: their changes come first.
     changed = {k: v for k, v in changed.items() if k not in outputs}
@@ -158,13 +158,6 @@ def _tasks(workflow: Any) -> Iterator[tuple[Any, str | None]]:
         scope = getattr(sub.spec, "name", None) or "subprocess"
         for task in sub.tasks.values():
             yield task, scope
-
-
-def _titles(task_spec: Any) -> dict[str, Any]:
-    props: Mapping[str, str] = (getattr(task_spec, "extensions", None) or {}).get(
-        "properties", {})
-    return {"title": task_spec.bpmn_name or task_spec.bpmn_id,
-            "title_en": props.get("name_en")}
 
 
 def _kind(task_spec: Any) -> str:

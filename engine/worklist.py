@@ -27,6 +27,12 @@ SCOPES = {"mine", "group", "all"}
 _OPEN = "signoff.open_task_rows"  # session.info: instance id -> rows (remember_open)
 
 
+def spec_titles(task_spec: Any) -> dict[str, str | None]:
+    """An element's names as people read them: its BPMN name (else id) and ``name_en``."""
+    props: dict[str, str] = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    return {"title": task_spec.bpmn_name or task_spec.bpmn_id, "title_en": props.get("name_en")}
+
+
 def task_meta(task_spec: Any) -> dict[str, Any]:
     """Names, lane, form and scheduling facts of a human task spec."""
     props: dict[str, str] = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
@@ -37,8 +43,7 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
         priority = 0
     return {
         "bpmn_id": task_spec.bpmn_id,
-        "title": task_spec.bpmn_name or task_spec.bpmn_id,
-        "title_en": props.get("name_en"),
+        **spec_titles(task_spec),
         "lane": task_spec.lane,
         "form_key": filename[:-5] if filename and filename.endswith(".json") else filename,
         "priority": priority,
