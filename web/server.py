@@ -7,8 +7,10 @@ kept messages) in a thread, or hands them to Celery when SIGNOFF_BROKER_URL is s
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 from engine import Engine
@@ -28,6 +30,9 @@ class Server:
         engine: Engine = app.extensions["engine"]
         interval = float(app.config.get("WORKER_INTERVAL", 5.0))
         self.worker: Worker | None = build(engine, interval=interval) if worker else None
+        self._loop: threading.Thread | None = None
+        self._loop_ended = threading.Event()
+        self._closed = False
 
     @property
     def port(self) -> int:
@@ -41,17 +46,39 @@ class Server:
         return f"http://{host}:{self.port}"
 
     def run(self) -> None:
-        """Start the worker and serve until interrupted, then stop both."""
+        """Start the worker and serve until interrupted or stopped, then stop both."""
         if self.worker is not None:
             self.worker.start_thread()
         logger.info("serving on %s", self.url)
+        self._loop = threading.current_thread()
         try:
             self.wsgi.run()
         finally:
+            self._loop = None
+            self._loop_ended.set()
             self.stop()
 
-    def stop(self) -> None:
-        """Stop the worker and close the listening socket."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker and close the server's sockets.
+
+        Sockets are closed inside the serving loop's own thread: closing them under a
+        ``select`` running in another thread makes it fail with EBADF.
+        """
         if self.worker is not None:
             self.worker.stop()
-        self.wsgi.close()
+        loop = self._loop
+        if loop is None or loop is threading.current_thread():
+            self._close()
+            return
+        try:
+            self.wsgi.trigger.pull_trigger(self._close)
+        except OSError:  # the loop closed its trigger while ending on its own
+            pass
+        self._loop_ended.wait(timeout)
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.wsgi.task_dispatcher.shutdown()
+        wasyncore.close_all(getattr(self.wsgi, "_map"))
