@@ -1,0 +1,107 @@
+"""What a notice says, in Chinese and English: its kinds, templates and rendering.
+
+Pure text: no database. ``engine/notifications.py`` writes the rendered notices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from engine.deadline_config import DeadlineConfig
+
+
+class Kind(str, Enum):
+    TASK_CREATED = "task_created"
+    TASK_REMINDER = "task_reminder"
+    TASK_OVERDUE = "task_overdue"
+    TASK_ESCALATED = "task_escalated"
+    INSTANCE_COMPLETED = "instance_completed"
+
+
+# (title, body) per language; {task}, {process}, {key} and {due} are filled in.
+TEMPLATES: dict[Kind, dict[str, tuple[str, str]]] = {
+    Kind.TASK_CREATED: {
+        "zh": (
+            "新任务：{task}",
+            "「{process}」{key}有一项新任务「{task}」等待处理。{due}",
+        ),
+        "en": (
+            "New task: {task}",
+            '{process}{key}: the task "{task}" is waiting for you.' "{due}",
+        ),
+    },
+    Kind.TASK_REMINDER: {
+        "zh": (
+            "任务即将到期：{task}",
+            "「{process}」{key}的任务「{task}」即将到期。{due}",
+        ),
+        "en": (
+            "Task due soon: {task}",
+            '{process}{key}: the task "{task}" is due soon.' "{due}",
+        ),
+    },
+    Kind.TASK_OVERDUE: {
+        "zh": (
+            "任务已逾期：{task}",
+            "「{process}」{key}的任务「{task}」已超过期限。{due}",
+        ),
+        "en": (
+            "Task overdue: {task}",
+            '{process}{key}: the task "{task}" is overdue.' "{due}",
+        ),
+    },
+    Kind.TASK_ESCALATED: {
+        "zh": (
+            "逾期督办：{task}",
+            "「{process}」{key}的任务「{task}」已逾期，已升级给您督办。" "{due}",
+        ),
+        "en": (
+            "Escalated: {task}",
+            '{process}{key}: the task "{task}" is overdue and has '
+            "been escalated to you.{due}",
+        ),
+    },
+    Kind.INSTANCE_COMPLETED: {
+        "zh": ("已办结：{process}", "您发起的「{process}」{key}已办结。"),
+        "en": ("Finished: {process}", 'Your request "{process}"{key} has finished.'),
+    },
+}
+DUE = {"zh": "截止时间：{at}", "en": " Due {at}."}
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a notice is about, with the names in both languages."""
+
+    process: str
+    process_en: str | None
+    task: str = ""
+    task_en: str | None = None
+    business_key: str | None = None
+    due_at: datetime | None = None
+    instance_id: int | None = None
+    task_id: str | None = None
+
+
+def render(
+    kind: Kind, subject: Subject, language: str, config: DeadlineConfig
+) -> tuple[str, str]:
+    lang = "en" if language == "en" else "zh"
+    title, body = TEMPLATES[kind][lang]
+    english = lang == "en"
+    key = f" ({subject.business_key})" if subject.business_key else ""
+    due = ""
+    if subject.due_at is not None:
+        local = subject.due_at.astimezone(config.zone)
+        due = DUE[lang].format(at=f"{local:%Y-%m-%d %H:%M}")
+    values = {
+        "task": (subject.task_en if english and subject.task_en else subject.task),
+        "process": (
+            subject.process_en if english and subject.process_en else subject.process
+        ),
+        "key": key,
+        "due": due,
+    }
+    return title.format(**values)[:255], body.format(**values)
