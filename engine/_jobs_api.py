@@ -28,7 +28,7 @@ from engine._runtime_api import RuntimeAPI
 from engine.audit import AuditType
 from engine.errors import InstanceNotRunnable, ScriptFailed
 from engine.models import HumanTask
-from engine.records import SYSTEM, Actor, InstanceInfo, InstanceStatus, TaskState, TimerInfo
+from engine.records import SYSTEM, Actor, InstanceInfo, InstanceStatus, TimerInfo
 
 logger = logging.getLogger(__name__)
 
@@ -207,11 +207,9 @@ def _correct(workflow: Any, retry: dict[str, Any], data: Mapping[str, Any]
 def _close_replayed(session: Session, retry: dict[str, Any], now: Any) -> None:
     task = session.get(HumanTask, retry["task_id"])
     if task is not None:
-        task.state = TaskState.COMPLETED.value
-        task.completed_by = retry.get("actor")
-        task.assignee = task.assignee or retry.get("actor")
-        task.completed_at = now
-        audit.record(session, AuditType.TASK_COMPLETED, actor=str(retry.get("actor")),
+        who = str(retry.get("actor") or SYSTEM.username)
+        worklist.close(session, task, by=who, now=now)
+        audit.record(session, AuditType.TASK_COMPLETED, actor=who,
                      at=now, instance_id=task.instance_id, task_id=task.id,
                      bpmn_id=task.bpmn_id, payload={**worklist.titles(task),
                                                     "data": retry.get("data") or {},

@@ -79,6 +79,7 @@ class RuntimeAPI(EngineBase):
         session.add(row)
         session.flush()
         timers.note_loaded(session, row.id, None)  # a new instance has no timer rows
+        worklist.remember_open(session, row.id, [])  # nor inbox rows
         audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,
                      instance_id=row.id, payload={"process_id": version_row.process_id,
                                                   "version": version_row.version,
@@ -156,7 +157,7 @@ class RuntimeAPI(EngineBase):
                                                      actor=actor.username)
                 loaded, workflow = instances.open_workflow(session, row, self._script_engine)
                 steplog.submitted(runtime.complete(workflow, uuid, clean), clean)
-                _close(task, actor, now)
+                worklist.close(session, task, by=actor.username, now=now)
                 audit.record(session, AuditType.TASK_COMPLETED, actor=actor.username, at=now,
                              instance_id=row.id, task_id=task.id, bpmn_id=task.bpmn_id,
                              payload={**worklist.titles(task), "data": clean,
@@ -232,13 +233,6 @@ def _unclaim(session: Session, row: HumanTask, actor: Actor) -> dict[str, Any]:
         raise NotAuthorized(f"only {row.assignee} or an admin may release this task")
     previous, row.assignee = row.assignee, None
     return {"from": previous}
-
-
-def _close(task: HumanTask, actor: Actor, now: Any) -> None:
-    task.state = TaskState.COMPLETED.value
-    task.assignee = task.assignee or actor.username
-    task.completed_by = actor.username
-    task.completed_at = now
 
 
 def _task_info(session: Session, row: HumanTask) -> TaskInfo:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -193,21 +194,39 @@ _CLAIM_PG = text(
     "RETURNING seq - :n, row_hash, ARRAY(SELECT nextval(pg_get_serial_sequence("
     "'audit_event', 'id')) FROM generate_series(seq - :n + 1, seq))"
 )
-# SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
-_CLAIM_SQLITE = text(
-    "SELECT seq, row_hash, (SELECT max(id) FROM audit_event) FROM audit_chain_head "
-    "WHERE id = :head"
+# SQLite: the head's seq and hash and the newest event id. BEGIN IMMEDIATE already
+# holds the database's single write lock, so reading them is claiming them. They can
+# also ride as columns of a statement that already runs in the transaction
+# (``instances.get_for_task``), so a completion need not read them again.
+HEAD_COLUMNS = (
+    select(_HEAD.c.seq).where(_HEAD.c.id == auditchain.HEAD_ID).scalar_subquery(),
+    select(_HEAD.c.row_hash).where(_HEAD.c.id == auditchain.HEAD_ID).scalar_subquery(),
+    select(func.max(_EVENTS.c.id)).scalar_subquery(),
 )
+_CLAIM_SQLITE = select(*HEAD_COLUMNS)
+_HEAD_READ = "signoff.audit.head_read"  # session.info: (transaction, seq, hash, top id)
+
+
+def remember_head(session: Session, seq: int, row_hash: str, top: int | None) -> None:
+    """Keep the head as ``HEAD_COLUMNS`` read it on SQLite, for this transaction's append.
+
+    BEGIN IMMEDIATE holds SQLite's only write lock from the start of the transaction,
+    so the head cannot move before this transaction's own append at commit.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.info[_HEAD_READ] = (session.get_transaction(), seq, row_hash, top)
 
 
 def _claim_head(session: Session, count: int) -> tuple[int, str, list[int]]:
     """Lock the head; return its seq and hash and ``count`` ids that rise with seq."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    query = _CLAIM_PG if postgres else _CLAIM_SQLITE
-    found: Any = session.execute(
-        query, {"n": count, "head": auditchain.HEAD_ID}
-    ).first()
-    if found is None:
+    read = session.info.pop(_HEAD_READ, None)
+    if read is not None and read[0] is session.get_transaction():
+        found: Any = read[1:]  # read under this transaction's write lock
+    else:
+        query = _CLAIM_PG if postgres else _CLAIM_SQLITE
+        found = session.execute(query, {"n": count, "head": auditchain.HEAD_ID}).first()
+    if found is None or found[0] is None:
         raise RuntimeError("the audit chain head is missing: run `signoff init`")
     seq, prev, drawn = found
     if postgres:
@@ -223,11 +242,13 @@ def _write_queue(session: Session) -> None:
     queue: list[_Queued] | None = session.info.pop(_QUEUE, None)
     if queue:
         append(session, [q.fields for q in queue])
+    session.info.pop(_HEAD_READ, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_queue(session: Session, previous_transaction: SessionTransaction) -> None:
     """Forget events recorded in the part of the work that was rolled back."""
+    session.info.pop(_HEAD_READ, None)  # a later append reads the head again
     queue: list[_Queued] | None = session.info.get(_QUEUE)
     if not queue:
         return

@@ -18,11 +18,28 @@ from sqlalchemy import Integer, String, Table, and_, bindparam, insert, or_, sel
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from engine import deadlines, definitions, history, steplog, store, timers, worklist
+from engine import (
+    audit,
+    corewrites,
+    deadlines,
+    definitions,
+    history,
+    liveforms,
+    steplog,
+    store,
+    timers,
+    worklist,
+)
 from engine.cache import for_bind
 from engine.definitions import LoadedSpec
 from engine.errors import ConcurrentUpdate, InstanceNotRunnable, NotFound
-from engine.models import ArchivedTask, HumanTask, ProcessInstance, ProcessVersion
+from engine.models import (
+    ArchivedTask,
+    HumanTask,
+    LiveForm,
+    ProcessInstance,
+    ProcessVersion,
+)
 from engine.records import (
     Actor,
     IncidentInfo,
@@ -64,10 +81,23 @@ _BY_ID = (select(ProcessInstance, ProcessVersion)
           .where(ProcessInstance.id == bindparam("instance_id", type_=Integer())))
 # Lock the instance only: concurrent steps of other instances share the version.
 _BY_ID_LOCKED = _BY_ID.with_for_update(of=ProcessInstance)
-_INSTANCE_AND_TASKS = _INSTANCE.add_columns(HumanTask).join(HumanTask, _OPEN)
+# Each task comes with the live version of its form, if one was deployed to the
+# database (engine/liveforms.py), so validating a completion needs no query of its own.
+_LIVE_FORM = LiveForm.form_key == HumanTask.form_key
+# SQLite only, where BEGIN IMMEDIATE already holds the write lock: the audit chain's
+# head comes along too, so the append at commit need not read it (audit.HEAD_COLUMNS).
+_INSTANCE_AND_TASKS = (_INSTANCE.add_columns(HumanTask, LiveForm.sha256,
+                                             *audit.HEAD_COLUMNS)
+                       .join(HumanTask, _OPEN).outerjoin(LiveForm, _LIVE_FORM))
 _LOCK_INSTANCE = _INSTANCE.with_for_update(of=ProcessInstance)
-_TASKS = (select(HumanTask).join(ProcessInstance, _OPEN)
-          .where(ProcessInstance.id == _OWNER)
+_INSTANCE_ID = bindparam("instance_id", type_=Integer())
+# PostgreSQL, after the lock: the instance id is known by then, and as a parameter each
+# branch of the OR is one index probe. (Joined to the instance instead, the planner may
+# read every open task of every instance.)
+_TASKS = (select(HumanTask, LiveForm.sha256).outerjoin(LiveForm, _LIVE_FORM)
+          .where(or_(and_(HumanTask.instance_id == _INSTANCE_ID,
+                          HumanTask.state == TaskState.READY.value),
+                     HumanTask.id == _TASK_ID))
           .execution_options(populate_existing=True))
 
 
@@ -89,19 +119,26 @@ def get_for_task(session: Session, task_id: UUID, *,
     """Lock the instance a task belongs to; return it with the task read after the lock.
 
     The open inbox rows of the instance are read too and handed to ``worklist.sync``,
-    so the save need not read them again. SQLite's BEGIN IMMEDIATE already holds the
-    database's only write lock, so one statement reads everything; PostgreSQL reads the
-    tasks in a second statement after the row lock, so a racer sees the winner's commit.
+    so the save need not read them again, each with its form's live version (handed to
+    ``liveforms``, so validating the submission sends no query). SQLite's BEGIN
+    IMMEDIATE already holds the database's only write lock, so one statement reads
+    everything; PostgreSQL reads the tasks in a second statement after the row lock,
+    so a racer sees the winner's commit.
     """
     key = {"task_id": str(task_id)}
-    rows: list[HumanTask]
+    tasks: list[tuple[HumanTask, str | None]]
     found: list[Any]
     if session.get_bind().dialect.name == "sqlite":
         found = list(session.execute(_INSTANCE_AND_TASKS, key))
-        rows = [task for _row, _version, task in found]
+        tasks = [(task, live) for _row, _version, task, live, *_head in found]
+        if found:
+            audit.remember_head(session, *found[0][4:7])
     else:
         found = list(session.execute(_LOCK_INSTANCE, key))
-        rows = list(session.scalars(_TASKS, key)) if found else []
+        tasks = ([(task, live) for task, live in session.execute(
+            _TASKS, {**key, "instance_id": found[0][0].id})] if found else [])
+    liveforms.note(session, {t.form_key: live for t, live in tasks if t.form_key})
+    rows = [t for t, _live in tasks]
     task = next((r for r in rows if r.id == key["task_id"]), None)
     if not found or task is None:
         raise NotFound(f"no task {task_id}")
@@ -159,15 +196,14 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     steplog.record(session, row.id, workflow, actor=actor.username, now=now)
     archived = session.info.get(_PENDING, {}).pop(row.id, [])
     archived += history.compact(workflow)
-    row.state = store.dump(workflow)
-    row.serializer_version = store.SERIALIZER_VERSION
-    row.state_token = token = uuid4().hex
+    token = uuid4().hex
+    changes: dict[str, Any] = {"state": store.dump(workflow), "state_token": token,
+                               "serializer_version": store.SERIALIZER_VERSION}
     if finished and row.status == InstanceStatus.RUNNING.value:
-        row.status = InstanceStatus.COMPLETED.value
-        row.ended_at = now
+        changes.update(status=InstanceStatus.COMPLETED.value, ended_at=now)
+    # One plain UPDATE with the version check, not the unit of work (engine/corewrites.py).
+    corewrites.update_versioned(session, row, "row_version", **changes)
     if archived:
-        # Core, not ORM: no autoflush here, so the state UPDATE goes out in the one
-        # flush with the inbox rows below.
         session.execute(insert(_ARCHIVE), [
             {"instance_id": row.id, "task_id": task_id, "payload": payload}
             for task_id, payload in store.archive_rows(archived)])
@@ -176,6 +212,9 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     deadlines.after_save(session, row, workflow, finished=finished, now=now)
     steps = session.info.setdefault(_STEPS, {})
     steps[row.id] = _open_rows(session, workflow, created)
+    # Kept alive until the unit of work ends: the audit chain reads its process id and
+    # business key at commit, from the session instead of the database.
+    session.info.setdefault(_PINNED, []).append(row)
     for_bind(session.get_bind()).put(row.id, token, workflow)
     return created
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.models import Job
@@ -72,6 +72,45 @@ def enqueue(
     row.locked_by = None
     session.flush()
     return row
+
+
+def new_row(
+    kind: str,
+    *,
+    key: str,
+    run_at: datetime,
+    now: datetime,
+    max_attempts: int,
+    payload: Mapping[str, Any],
+    instance_id: int | None,
+) -> dict[str, Any]:
+    """The row of a pending job, for ``add_new``."""
+    return {
+        "kind": kind,
+        "key": key,
+        "instance_id": instance_id,
+        "payload": plain(dict(payload)),
+        "state": JobState.PENDING.value,
+        "run_at": run_at,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "locked_by": None,
+        "last_error": None,
+        "created_at": now,
+    }
+
+
+def add_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add jobs whose keys cannot exist yet, in one INSERT (no look-up, no flush).
+
+    For jobs keyed on a row created in this same unit of work, such as a new inbox row:
+    its id is new, so no job can carry it. ``enqueue`` is the general case.
+    """
+    if rows:
+        session.execute(_INSERT, list(rows))
+
+
+_INSERT = insert(cast(Table, Job.__table__))
 
 
 def claim(

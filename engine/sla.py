@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import audit, jobs, notifications
+from engine import audit, jobs, noticetext, notifications
 from engine.audit import AuditType
 from engine.calendar import (
     END_OF_DAY,
@@ -124,35 +125,26 @@ def schedule(
     now: datetime,
     config: DeadlineConfig,
 ) -> None:
-    """Queue the reminder before and the breach handling at the task's due time."""
+    """Queue the reminder before and the breach handling at the task's due time.
+
+    ``row`` was created in this unit of work, so its jobs are new (``jobs.add_new``).
+    """
     if row.due_at is None:
         return
     before = _remind_before(meta.get("remind_before"), config)
     remind_at = row.due_at - before
+    job = partial(jobs.new_row, now=now, instance_id=row.instance_id,
+                  max_attempts=config.job_max_attempts)
+    due = []
     if remind_at > now:
-        jobs.enqueue(
-            session,
-            REMIND,
-            run_at=remind_at,
-            now=now,
-            key=f"remind:{row.id}",
-            payload={"task_id": row.id},
-            instance_id=row.instance_id,
-            max_attempts=config.job_max_attempts,
-        )
+        due.append(job(REMIND, key=f"remind:{row.id}", run_at=remind_at,
+                       payload={"task_id": row.id}))
     # A boundary timer is the model's own answer to a breach; act only when told to.
-    if guarded_by_timer and not meta.get("escalation"):
-        return
-    jobs.enqueue(
-        session,
-        BREACH,
-        run_at=row.due_at,
-        now=now,
-        key=f"breach:{row.id}",
-        payload={"task_id": row.id, "escalation": meta.get("escalation")},
-        instance_id=row.instance_id,
-        max_attempts=config.job_max_attempts,
-    )
+    if not guarded_by_timer or meta.get("escalation"):
+        payload = {"task_id": row.id, "escalation": meta.get("escalation")}
+        due.append(job(BREACH, key=f"breach:{row.id}", run_at=row.due_at,
+                       payload=payload))
+    jobs.add_new(session, due)
 
 
 def _remind_before(text: str | None, config: DeadlineConfig) -> timedelta:
@@ -174,7 +166,7 @@ def remind(
     notifications.notify(
         session,
         users,
-        notifications.Kind.TASK_REMINDER,
+        noticetext.Kind.TASK_REMINDER,
         notifications.subject_of(session, row),
         now=now,
         config=config,
@@ -209,7 +201,7 @@ def breach(
     notifications.notify(
         session,
         holders,
-        notifications.Kind.TASK_OVERDUE,
+        noticetext.Kind.TASK_OVERDUE,
         subject,
         now=now,
         config=config,
@@ -228,7 +220,7 @@ def breach(
         notifications.notify(
             session,
             targets,
-            notifications.Kind.TASK_ESCALATED,
+            noticetext.Kind.TASK_ESCALATED,
             subject,
             now=now,
             config=config,

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 
-from engine import audit, deadline_config, notifications, outbox, sla
+from engine import audit, corewrites, deadline_config, notifications, outbox, sla
 from engine.audit import AuditType
 from engine.errors import InvalidInput
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
@@ -84,36 +84,40 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
     open_rows = {UUID(r.id): r for r in _open_rows(session, instance.id)}
     for task_id, row in open_rows.items():
         if task_id not in ready:
-            row.state = TaskState.CANCELLED.value
-            row.completed_at = now
+            corewrites.update_row(session, row, state=TaskState.CANCELLED.value,
+                                  completed_at=now)
             audit.record(session, AuditType.TASK_CANCELLED, actor=actor, at=now,
                          instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id)
-    created = []
     config = deadline_config.of(session)
-    for task_id, task in ready.items():
-        if task_id in open_rows:
-            continue
-        meta = task_meta(task.task_spec)
-        boundary = due_by_boundary.get(task_id)
-        row = HumanTask(
-            id=str(task_id), instance_id=instance.id, process_id=instance.process_id,
-            bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
-            lane=meta["lane"], form_key=meta["form_key"], assignee=None,
-            state=TaskState.READY.value, created_at=now, priority=meta["priority"],
-            due_at=sla.due_at(meta, task.data, now, boundary, config))
-        session.add(row)
-        created.append(row)
+    new = [(task, task_meta(task.task_spec)) for task_id, task in ready.items()
+           if task_id not in open_rows]
+    created = [HumanTask(
+        id=str(task.id), instance_id=instance.id, process_id=instance.process_id,
+        bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
+        lane=meta["lane"], form_key=meta["form_key"], assignee=None,
+        state=TaskState.READY.value, created_at=now, priority=meta["priority"],
+        due_at=sla.due_at(meta, task.data, now, due_by_boundary.get(task.id), config),
+        completed_by=None, completed_at=None) for task, meta in new]
+    # The rows go in before what refers to them (notices, jobs) on any database.
+    corewrites.insert_rows(session, created)
+    for row, (task, meta) in zip(created, new, strict=True):
         audit.record(session, AuditType.TASK_CREATED, actor=actor, at=now,
                      instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
                      payload={**titles(row), "lane": row.lane, "due_at": row.due_at})
-        sla.schedule(session, row, meta, guarded_by_timer=boundary is not None, now=now,
-                     config=config)
+        sla.schedule(session, row, meta, guarded_by_timer=task.id in due_by_boundary,
+                     now=now, config=config)
         notifications.task_created(session, row, now=now, config=config)
         if meta["sms_outbox"]:
             outbox.queue_sms_list(session, task.data.get(meta["sms_outbox"]),
                                   instance_id=instance.id, bpmn_id=row.bpmn_id, now=now,
                                   config=config)
     return created
+
+
+def close(session: Session, row: HumanTask, *, by: str, now: datetime) -> None:
+    """Mark an inbox row completed by ``by`` (its assignee stays, else becomes ``by``)."""
+    corewrites.update_row(session, row, state=TaskState.COMPLETED.value,
+                          assignee=row.assignee or by, completed_by=by, completed_at=now)
 
 
 def _boundary_due(workflow: Any) -> dict[UUID, datetime]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -10,6 +16,13 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def read(name: str) -> bytes:
     """The bytes of a file in tests/data."""
     return (DATA / name).read_bytes()
+
+
+def copied_forms(folder: Path) -> Path:
+    """A copy of tests/data/forms under ``folder``, for tests that check it stays as is."""
+    target = folder / "forms"
+    shutil.copytree(DATA / "forms", target)
+    return target
 
 
 HEAD = (
@@ -46,3 +59,19 @@ def chain(*node_ids: str) -> str:
 def script_task(task_id: str, script: str) -> str:
     return (f'<bpmn:scriptTask id="{task_id}" scriptFormat="python">'
             f"<bpmn:script>{script}</bpmn:script></bpmn:scriptTask>")
+
+
+@contextmanager
+def statements(engine: Any) -> Iterator[list[str]]:
+    """The SQL an Engine's database receives inside the block, as its first words."""
+    seen: list[str] = []
+    bind = engine.sessions.kw["bind"]
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()[:3]))
+
+    event.listen(bind, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(bind, "before_cursor_execute", note)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from auditkit import AuditingEngine, auditing, event_rows, run_purchase, tamper
-from sqlalchemy import create_engine, exc, text
+from sqlalchemy import create_engine, exc, select, text
 
 from engine import Actor, Engine, NotAuthorized, audit, auditchain
 from engine._base import data_digest
@@ -410,3 +410,21 @@ def test_cli_verify_exits_non_zero_on_a_broken_chain_or_file(
     assert main(["audit", "verify", "--as", "auditor"], engine=trail) == 3
     assert f"event {event_rows(trail)[3].id} " in capsys.readouterr().out
     assert main(["audit", "--instance", "1"], engine=trail) == 0
+
+
+@pytest.mark.parametrize("count", [1, 32, 33, 200])
+def test_chain_verifies_whatever_number_of_events_one_commit_appends(
+    trail: AuditingEngine, actor: Callable[[str], Actor], count: int
+) -> None:
+    before = len(event_rows(trail))
+    with trail.sessions.begin() as session:
+        for number in range(count):
+            audit.record(session, AuditType.USER_UPDATED, actor="admin", at=AT,
+                         payload={"number": number, "note": "批量"})
+    rows = event_rows(trail)
+    with trail.sessions() as session:
+        payloads = session.scalars(select(AuditEvent.payload).order_by(AuditEvent.seq))
+        assert [p["number"] for p in list(payloads)[before:]] == list(range(count))
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert trail.verify_audit_chain(actor=actor("auditor")).ok
