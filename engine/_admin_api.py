@@ -19,8 +19,8 @@ from engine import (
     deployment,
     dmncheck,
     drafts,
-    formarchive,
     identity,
+    liveforms,
     wiring,
 )
 from engine._admin_ops_api import OperationsAdminAPI
@@ -29,8 +29,8 @@ from engine.admin_records import DefinitionProblem, DraftInfo, FormInfo
 from engine.audit import AuditType
 from engine.errors import DefinitionInvalid, InvalidInput
 from engine.records import Actor, DefinitionInfo
+from forms.spec import FormSchemaInvalid
 from forms.spec import parse as parse_form
-
 
 
 class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
@@ -135,7 +135,7 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             session,
             files,
             groups=frozenset(identity.group_names(session)),
-            form_exists=self._form_exists,
+            form_exists=lambda key: self._form_exists(session, key),
         )
         return wiring.to_problems(errors, files)
 
@@ -180,40 +180,50 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
                 now=self.now(),
                 comment=comment or row.comment,
                 groups=frozenset(identity.group_names(session)),
-                form_exists=self._form_exists,
+                form_exists=lambda key: self._form_exists(session, key),
             )
             session.delete(row)
             return infos
 
     def list_forms(self, *, actor: Actor) -> list[FormInfo]:
+        """Every form with its live version: the deployed one, else the shipped file."""
         identity.require_admin(actor)
-        return drafts.list_forms(drafts.forms_dir(self._forms_dir))
+        with self._tx() as session:
+            return liveforms.list_all(session, forms_dir=self._forms_dir)
 
     def get_form_source(self, key: str, *, actor: Actor) -> bytes:
+        """The bytes of a form's live version.
+
+        Raises:
+            NotFound: no form of that key is deployed or shipped.
+        """
         identity.require_admin(actor)
-        return drafts.read_form(drafts.forms_dir(self._forms_dir), key)
+        with self._tx() as session:
+            return liveforms.get_source(session, key, forms_dir=self._forms_dir)
 
     def deploy_form(
         self, key: str, source: bytes, *, actor: Actor, comment: str = ""
     ) -> FormInfo:
-        """Replace a form file after checking it loads; new tasks show the new form.
+        """Make ``source`` the live form of ``key`` for every process; new tasks use it.
+
+        The version is stored in the database, not written to the forms folder, so web
+        and worker processes on every machine see it from this commit on.
 
         Raises:
-            DefinitionInvalid: the JSON is not a usable form (nothing is written).
+            DefinitionInvalid: the JSON is not a usable form (nothing changes).
         """
         identity.require_admin(actor)
         drafts.check_name("form", key)
-        problem = drafts.form_problem(key, source)
-        if problem:
-            raise DefinitionInvalid(problem, file=f"{key}.json")
-        directory = drafts.forms_dir(self._forms_dir)
+        try:
+            spec = parse_form(key, source, file=f"{key}.json")
+        except FormSchemaInvalid as exc:
+            raise DefinitionInvalid(exc.reason, file=f"{key}.json") from exc
         with self._tx() as session:
             draft = drafts.find(session, "form", key)
             if draft is not None:
                 session.delete(draft)
             now = self.now()
-            formarchive.keep(session, parse_form(key, source, file=f"{key}.json"),
-                             actor=actor.username, now=now)
+            liveforms.deploy(session, spec, actor=actor.username, now=now)
             audit.record(
                 session,
                 AuditType.FORM_DEPLOYED,
@@ -222,13 +232,10 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
                 payload={
                     "form_key": key,
                     "comment": comment,
-                    "sha256": hashlib.sha256(source).hexdigest(),
+                    "sha256": spec.version,
                 },
             )
-            session.flush()
-            # Last step of the unit of work: a failed write rolls the audit back too.
-            drafts.write_form(directory, key, source)
-        return next(f for f in drafts.list_forms(directory) if f.key == key)
+        return liveforms.to_info(spec)
 
 
 def _structure(files: Mapping[str, bytes]) -> list[DefinitionInvalid]:

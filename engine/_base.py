@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, formarchive, instances, store
+from engine import audit, instances, liveforms, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -66,7 +66,10 @@ class EngineBase:
 
     @property
     def forms_dir(self) -> Path | None:
-        """Where this engine reads forms (None: the packaged forms/schemas)."""
+        """Where the shipped form files are (None: the packaged forms/schemas).
+
+        Forms deployed from the admin area live in the database and win over these.
+        """
         return self._forms_dir
 
     def close(self) -> None:
@@ -94,12 +97,9 @@ class EngineBase:
         if error is not None:
             raise error
 
-    def _form_exists(self, key: str) -> bool:
-        try:
-            forms.load(key, forms_dir=self._forms_dir)
-        except (forms.FormNotFound, forms.FormSchemaInvalid):
-            return False
-        return True
+    def _form_exists(self, session: Session, key: str) -> bool:
+        """Whether ``key`` names a live form, deployed in the database or shipped."""
+        return liveforms.exists(session, key, forms_dir=self._forms_dir)
 
     def _validate(self, session: Session, form_key: str | None, data: Mapping[str, object],
                   *, actor: str, task: bool = True) -> tuple[dict[str, Any], str | None]:
@@ -107,12 +107,13 @@ class EngineBase:
 
         A task without a form takes only an optional ``comment``; a start without a
         start form takes any plain JSON object (the caller's business data). The form
-        version's bytes are kept (``engine/formarchive.py``), so it can be shown later.
+        is the live one (``engine/liveforms.py``); its version's bytes are kept, so it
+        can be shown later.
         """
         if form_key is None:
             return (_comment_only(data) if task else _plain_object(data)), None
-        spec = forms.load(form_key, forms_dir=self._forms_dir)
-        formarchive.keep(session, spec, actor=actor, now=self.now())
+        spec = liveforms.load(session, form_key, forms_dir=self._forms_dir)
+        liveforms.keep(session, spec, actor=actor, now=self.now())
         try:
             return forms.validate(spec, data), spec.version
         except forms.FormErrors as exc:

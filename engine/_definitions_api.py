@@ -1,4 +1,4 @@
-"""Engine methods for deploying and reading BPMN/DMN definitions."""
+"""Engine methods for deploying and reading BPMN/DMN definitions and live forms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
-from engine import deployment, formarchive, identity
+from engine import deployment, identity, liveforms
 from engine._base import EngineBase
 from engine.errors import DefinitionInvalid, InvalidInput, NotFound
 from engine.models import Definition, ProcessVersion
@@ -36,21 +36,20 @@ class DefinitionsAPI(EngineBase):
         if not files:
             raise InvalidInput("no files to deploy")
         used: set[str] = set()
-
-        def form_exists(key: str) -> bool:
-            found = self._form_exists(key)
-            if found:
-                used.add(key)
-            return found
-
         with self._tx() as session:
+            def form_exists(key: str) -> bool:
+                found = self._form_exists(session, key)
+                if found:
+                    used.add(key)
+                return found
+
             now = self.now()
             infos = deployment.deploy(
                 session, files, actor=actor, now=now, comment=comment,
                 groups=frozenset(identity.group_names(session)), form_exists=form_exists)
             for key in sorted(used):  # the forms as this deploy saw them stay readable
-                formarchive.keep(session, forms.load(key, forms_dir=self._forms_dir),
-                                 actor=actor.username, now=now)
+                spec = liveforms.load(session, key, forms_dir=self._forms_dir)
+                liveforms.keep(session, spec, actor=actor.username, now=now)
             return infos
 
     def deploy_directory(self, path: Path, *, actor: Actor, comment: str = ""
@@ -64,7 +63,7 @@ class DefinitionsAPI(EngineBase):
         with self._tx() as session:
             return deployment.validate(
                 session, files, groups=frozenset(identity.group_names(session)),
-                form_exists=self._form_exists)
+                form_exists=lambda key: self._form_exists(session, key))
 
     def list_definitions(self, *, actor: Actor) -> list[DefinitionInfo]:
         """Every version of every definition, oldest first."""
@@ -83,6 +82,27 @@ class DefinitionsAPI(EngineBase):
             if row is None:
                 raise NotFound(f"no {kind} definition {def_id!r}")
             return row.source
+
+    def live_form(self, key: str) -> forms.FormSpec:
+        """The form that new work of ``key`` shows and is validated against.
+
+        Returns:
+            The version last deployed from the admin area, else the shipped file's.
+        Raises:
+            forms.FormNotFound: no such form.  forms.FormSchemaInvalid: it does not load.
+        """
+        with self._tx() as session:
+            return liveforms.load(session, key, forms_dir=self._forms_dir)
+
+    def form_version(self, key: str, sha256: str) -> forms.FormSpec:
+        """The form ``key`` as it was at version ``sha256`` (what a completion was made on).
+
+        Falls back to the live form when that version's bytes were never stored.
+        Raises:
+            forms.FormNotFound: no such form.  forms.FormSchemaInvalid: it does not load.
+        """
+        with self._tx() as session:
+            return liveforms.version(session, key, sha256, forms_dir=self._forms_dir)
 
     def list_startable(self, actor: Actor) -> list[ProcessInfo]:
         """Live versions of the processes this actor may start (by start-event lane)."""

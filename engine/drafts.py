@@ -1,31 +1,27 @@
-"""Admins' drafts of BPMN, DMN and form files, and the form files. Never commits.
+"""Admins' drafts of BPMN, DMN and form files. Never commits.
 
 A draft is saved as often as the admin likes and changes nothing that runs; deploying
-it goes through the same checks as any deploy. Forms are files in the forms folder, so
-deploying a form writes that file, atomically, at the end of the transaction.
+it goes through the same checks as any deploy (forms: engine/liveforms.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
 from engine import definitions
-from engine.admin_records import DraftInfo, FormInfo
+from engine.admin_records import DraftInfo
 from engine.errors import ConcurrentUpdate, InvalidInput, NotFound
+from engine.liveforms import FORM_KEY
 from engine.models import DefinitionDraft
 from forms.spec import parse as parse_form
 
 KINDS = ("bpmn", "dmn", "form")
 DEF_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
-FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
 MAX_SOURCE = 5 * 1024 * 1024
 
 
@@ -33,7 +29,7 @@ def check_name(kind: str, def_id: str) -> None:
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
     pattern = FORM_KEY if kind == "form" else DEF_ID
-    if not pattern.match(def_id):
+    if not pattern.fullmatch(def_id):
         raise InvalidInput(f"{def_id!r} is not a valid {kind} id")
 
 
@@ -118,36 +114,6 @@ def to_info(row: DefinitionDraft) -> DraftInfo:
     )
 
 
-def forms_dir(configured: Path | None) -> Path:
-    return configured if configured is not None else forms.DEFAULT_FORMS_DIR
-
-
-def list_forms(directory: Path) -> list[FormInfo]:
-    """Every form file, with the reason it cannot load when it cannot."""
-    found = []
-    for path in sorted(directory.glob("*.json")):
-        if path.name.endswith(".ui.json") or not FORM_KEY.match(path.stem):
-            continue
-        try:
-            spec = forms.load(path.stem, forms_dir=directory)
-        except (forms.FormNotFound, forms.FormSchemaInvalid) as exc:
-            found.append(
-                FormInfo(
-                    key=path.stem, title="", title_en="", version="", problem=str(exc)
-                )
-            )
-            continue
-        found.append(
-            FormInfo(
-                key=spec.key,
-                title=spec.title_zh,
-                title_en=spec.title_en,
-                version=spec.version,
-            )
-        )
-    return found
-
-
 def form_problem(key: str, source: bytes) -> str | None:
     """Why ``source`` is not a usable form, or None."""
     try:
@@ -155,24 +121,3 @@ def form_problem(key: str, source: bytes) -> str | None:
     except forms.FormSchemaInvalid as exc:
         return exc.reason
     return None
-
-
-def read_form(directory: Path, key: str) -> bytes:
-    check_name("form", key)
-    path = directory / f"{key}.json"
-    if not path.is_file():
-        raise NotFound(f"no form {key!r}")
-    return path.read_bytes()
-
-
-def write_form(directory: Path, key: str, source: bytes) -> None:
-    """Replace the form file in one rename, so readers see the old or the new form."""
-    check_name("form", key)
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(source)
-        os.replace(temp, directory / f"{key}.json")
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
-        raise

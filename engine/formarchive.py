@@ -1,9 +1,10 @@
 """The bytes of every form version that was deployed or used, kept by sha256.
 
-A completed task records the sha256 of the form the person filled in. Form files change
-(the admin editor, a new release), so the engine keeps each version's bytes in
-``form_source``: deploys store the forms their processes use, and the first use of a
-version in a process stores it if nobody has (one INSERT that ignores a duplicate, then
+A completed task records the sha256 of the form the person filled in. Forms change (a
+deploy from the admin editor, a new release), so the engine keeps each version's bytes
+in ``form_source``: deploys store the forms their processes use (a form deployed from
+the admin area lives only here, see engine/liveforms.py), and the first use of a version
+in a process stores it if nobody has (one INSERT that ignores a duplicate, then
 remembered in memory). Only adds rows; never commits.
 """
 

@@ -404,3 +404,18 @@ class FormSource(Base):
     source: Mapped[bytes] = mapped_column(LargeBinary)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_seen_by: Mapped[str] = mapped_column(String(64))
+
+
+class LiveForm(Base):
+    """The version of a form that new work uses, when deployed from the admin area.
+
+    Every process reads it, so a deploy is seen everywhere at its commit; a key without
+    a row is served from the form file shipped in the forms folder.
+    """
+
+    __tablename__ = "live_form"
+
+    form_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("form_source.sha256"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deployed_by: Mapped[str] = mapped_column(String(64))

@@ -1,7 +1,9 @@
 """Earlier decisions of an instance, as read-only rows labelled from their forms.
 
 Presentation only: turns the task_completed audit entries the engine returns with a task
-into (label, text) rows in the reader's language. No engine calls, no rules.
+into (label, text) rows in the reader's language. The labels come from the form version
+each decision was made on (``web.submission.load_form_version``), else the live form;
+one engine read per form version and request; no rules.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 import forms
 from engine import AuditEntry
-from web.submission import load_form
+from web.submission import load_form, load_form_version
 from web.templating import display_value
 
 
@@ -31,16 +33,17 @@ def earlier_decisions(history: Iterable[AuditEntry], lang: str) -> list[Decision
         if entry.event_type != "task_completed" or not isinstance(data, Mapping):
             continue
         form_key = entry.payload.get("form_key")
-        decisions.append(Decision(entry, labelled_rows(form_key, data, lang)))
+        version = entry.payload.get("form_version")
+        decisions.append(Decision(entry, labelled_rows(form_key, data, lang, version)))
     return decisions
 
 
 def labelled_rows(
-    form_key: object, data: Mapping[str, object], lang: str
+    form_key: object, data: Mapping[str, object], lang: str, version: object = None
 ) -> tuple[tuple[str, str], ...]:
     """Return (label, text) for each filled field; option values become their labels."""
     try:
-        spec = load_form(form_key) if isinstance(form_key, str) else None
+        spec = _form_of(form_key, version)
     except (forms.FormNotFound, forms.FormSchemaInvalid):
         spec = None
     if spec is None:
@@ -51,6 +54,15 @@ def labelled_rows(
             continue
         rows.append((field.label, field_text(field, data[field.name])))
     return tuple(rows)
+
+
+def _form_of(form_key: object, version: object) -> forms.FormSpec | None:
+    """The form a decision was made on: its recorded version, else the live form."""
+    if not isinstance(form_key, str):
+        return None
+    if isinstance(version, str) and version:
+        return load_form_version(form_key, version)
+    return load_form(form_key)
 
 
 def field_text(field: forms.Field, value: object) -> str:

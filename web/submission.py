@@ -7,9 +7,8 @@ raises InvalidSubmission with messages in English and Chinese.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from flask import request
+from flask import g, request
 
 import forms
 from engine.errors import InvalidSubmission
@@ -41,8 +40,21 @@ def errors_in(error: InvalidSubmission, lang: str) -> Mapping[str, Sequence[str]
 
 
 def load_form(form_key: str | None) -> forms.FormSpec | None:
-    """Load a form from the directory the engine validates against (None: no form)."""
+    """Return the live form the engine validates against (None: no form).
+
+    Asked once per key and request: a task page also labels each earlier decision.
+    """
     if not form_key:
         return None
-    forms_dir: Path | None = current_engine().forms_dir
-    return forms.load(form_key, forms_dir=forms_dir)
+    loaded: dict[str, forms.FormSpec] = g.setdefault("live_forms", {})
+    if form_key not in loaded:
+        loaded[form_key] = current_engine().live_form(form_key)
+    return loaded[form_key]
+
+
+def load_form_version(form_key: str, version: str) -> forms.FormSpec:
+    """Return the form as it was at ``version`` (sha256), once per request."""
+    loaded: dict[tuple[str, str], forms.FormSpec] = g.setdefault("form_versions", {})
+    if (form_key, version) not in loaded:
+        loaded[(form_key, version)] = current_engine().form_version(form_key, version)
+    return loaded[(form_key, version)]

@@ -42,7 +42,7 @@ def forms_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app(web_engine: Engine, forms_copy: Path) -> Flask:
-    """The web app over the web test data, with a form folder this test may write."""
+    """The web app over the web test data, with its own copy of the form folder."""
     engine = Engine(web_engine.sessions, forms_dir=forms_copy)
     if not hasattr(Engine, "forms_dir"):
         engine.forms_dir = forms_copy  # type: ignore[attr-defined]
@@ -195,8 +195,8 @@ def test_upload_of_another_modelers_file_opens_it_with_its_problems(
     assert 'data-element="send_mail"' in page and "serviceTask" in page
 
 
-def test_form_preview_renders_fields_and_deploy_writes_the_file(
-    client: FlaskClient, auth: AuthActions, forms_copy: Path
+def test_form_preview_renders_fields_and_deploy_goes_live_without_the_file(
+    client: FlaskClient, auth: AuthActions, forms_copy: Path, web_engine: Engine
 ) -> None:
     auth.login("web.admin")
     source = (forms_copy / "web_request.json").read_text(encoding="utf-8")
@@ -212,7 +212,10 @@ def test_form_preview_renders_fields_and_deploy_writes_the_file(
     changed = source.replace('"subject"', '"topic"')
     response = auth.post("/admin/forms/web_request/deploy", {"source": changed})
     assert response.status_code == 302
-    assert (forms_copy / "web_request.json").read_text(encoding="utf-8") == changed
+    assert (forms_copy / "web_request.json").read_text(encoding="utf-8") == source
+    # Another Engine on the database (another process) serves the deployed version.
+    assert "topic" in web_engine.live_form("web_request").properties
+    assert '"topic"' in auth.client.get("/admin/forms/web_request").text
     refused = auth.post("/admin/forms/web_request/deploy", {"source": "[]"})
     assert refused.status_code == 422 and 'id="form-error"' in refused.text
 

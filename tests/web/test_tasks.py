@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from flask.testing import FlaskClient
 
-from engine import Engine, TaskInfo
+from engine import SYSTEM, Engine, TaskInfo
 
 AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
+FORMS_DIR = Path(__file__).resolve().parent / "data" / "forms"
 
 
 def review_task(web_engine: Engine, instance_id: int) -> TaskInfo:
@@ -42,6 +44,18 @@ def test_task_page_in_english_uses_english_names(
     page = client.get(f"/tasks/{task.id}").text
     assert "Test review" in page and "Please review “电脑采购”." in page
     assert "Approve" in page and "Web sample process" in page
+
+
+def test_task_page_shows_the_form_deployed_in_the_database(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    task = review_task(web_engine, started)
+    source = (FORMS_DIR / "web_review.json").read_text(encoding="utf-8")
+    changed = source.replace('"review_opinion"', '"review_remark"')
+    web_engine.deploy_form("web_review", changed.encode("utf-8"), actor=SYSTEM)
+    auth.login("web.director")
+    page = client.get(f"/tasks/{task.id}").text
+    assert 'id="f-review_remark"' in page and 'id="f-review_opinion"' not in page
 
 
 def test_validation_errors_shown_next_to_fields_with_input_kept(
@@ -193,3 +207,22 @@ def test_finished_task_shows_decisions_read_only(
     assert "<dt>审核结论</dt><dd>退回修改</dd>" in decision
     assert "<dt>审核意见</dt><dd>补充材料</dd>" in decision
     assert ">提交</button>" not in page
+
+
+def test_earlier_decisions_keep_the_labels_of_the_form_they_were_made_on(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    task = review_task(web_engine, started)
+    director = web_engine.get_actor("web.director")
+    web_engine.complete_task(
+        task.id, {"review_decision": "return", "review_opinion": "补充"}, actor=director
+    )
+    source = (FORMS_DIR / "web_review.json").read_text(encoding="utf-8")
+    web_engine.deploy_form(
+        "web_review", source.replace("退回修改", "打回").encode("utf-8"), actor=SYSTEM
+    )
+    auth.login("web.director")
+    page = client.get(f"/tasks/{task.id}").text
+    decision = page.split('<details class="decision" open>', 1)[1]
+    assert "<dd>退回修改</dd>" in decision and "打回" not in decision
+    assert "打回" in web_engine.live_form("web_review").source.decode("utf-8")

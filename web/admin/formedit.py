@@ -1,7 +1,8 @@
 """Admin form editor: JSON on the left, the form as staff will see it on the right.
 
 The preview is rendered here, by the same forms library and field macro as the task
-page, so what the admin sees is what approvers get. The engine writes the form file.
+page, so what the admin sees is what approvers get. The engine stores a deployed form
+in the database, where every process sees it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def new_form() -> Response:
 
 @bp.get("/forms/<key>")
 def form_editor(key: str) -> str:
-    """Open a form's draft, its file, or (for a new key) a starting point."""
+    """Open a form's draft, its live version, or (for a new key) a starting point."""
     draft = admin_engine().find_draft("form", _key(key), actor=actor())
     if draft is not None:
         source = draft.text
@@ -120,7 +121,7 @@ def form_draft(key: str) -> Response | tuple[Response, int]:
 
 @bp.post("/forms/<key>/deploy")
 def form_deploy(key: str) -> Response | tuple[str, int]:
-    """Write the form when it loads; otherwise show why, keeping the admin's text."""
+    """Deploy the form when it loads; otherwise show why, keeping the admin's text."""
     source = request.form.get("source", "")
     try:
         admin_engine().deploy_form(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from modelkit import chain, process, script_task, user_task
+from modelkit import DATA, chain, copied_forms, process, script_task, user_task
 
 from engine import (
     Actor,
@@ -27,7 +26,6 @@ from engine._admin_api import AdminAPI
 from engine.admin_queries import InstanceFilter
 from engine.records import SYSTEM, InstanceStatus, Role
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 REQUEST = {"item": "laptop", "amount": "1200.50"}
 SIMPLE = process(user_task("fill_in") + chain("fill_in"))
 NOWHERE = SIMPLE.replace(b'targetRef="end"', b'targetRef="nowhere"')
@@ -40,10 +38,8 @@ LANED = process(
 
 @pytest.fixture
 def forms_dir(tmp_path: Path) -> Path:
-    """A copy of the test forms: deploying a form writes into this folder."""
-    target = tmp_path / "forms"
-    shutil.copytree(DATA / "forms", target)
-    return target
+    """A copy of the test forms, to prove that a deploy leaves the folder alone."""
+    return copied_forms(tmp_path)
 
 
 @pytest.fixture
@@ -143,22 +139,21 @@ def test_draft_diff_compares_live_version_with_the_draft(admin: Any) -> None:
     assert [(c.element_id, c.change) for c in diff.changes] == [("fill_in", "changed")]
 
 
-def test_deploy_form_writes_the_file_and_refuses_a_broken_form(
+def test_deploy_form_goes_live_without_touching_the_file_and_refuses_a_broken_form(
     admin: Any, forms_dir: Path
 ) -> None:
-    source = (
-        (forms_dir / "request_form.json")
-        .read_bytes()
-        .replace(b"\xe7\x89\xa9\xe5\x93\x81", b"Thing")
-    )
+    shipped = (forms_dir / "request_form.json").read_bytes()
+    source = shipped.replace("物品".encode(), b"Thing")
     info = admin.deploy_form("request_form", source, actor=SYSTEM)
-    assert (forms_dir / "request_form.json").read_bytes() == source
-    assert info.key == "request_form" and info.problem is None
+    sha = hashlib.sha256(source).hexdigest()
+    assert (info.key, info.version, info.problem) == ("request_form", sha, None)
+    assert admin.get_form_source("request_form", actor=SYSTEM) == source
     with pytest.raises(DefinitionInvalid, match="properties"):
         admin.deploy_form("request_form", b'{"type": "object"}', actor=SYSTEM)
-    assert (forms_dir / "request_form.json").read_bytes() == source
-    keys = [f.key for f in admin.list_forms(actor=SYSTEM)]
-    assert "request_form" in keys and "manager_review" in keys
+    assert (forms_dir / "request_form.json").read_bytes() == shipped
+    listed = {f.key: f.version for f in admin.list_forms(actor=SYSTEM)}
+    assert listed["request_form"] == sha and "manager_review" in listed
+    assert admin.live_form("request_form").version == sha
 
 
 def test_suspend_blocks_completion_and_timers_until_resumed(admin: Any) -> None:
