@@ -117,13 +117,14 @@ def load(form_key: str, *, forms_dir: Path | None = None) -> FormSpec:
     directory = forms_dir if forms_dir is not None else DEFAULT_FORMS_DIR
     path = directory / f"{form_key}.json"
     try:
-        with path.open("rb") as fh:
-            stat = os.fstat(fh.fileno())
-            with _cache_lock:
-                cached = _cache.get(path)
-            if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
-                return cached[2]
-            raw = fh.read()
+        # A stat, not an open, per call: every task page and completion loads its form.
+        # A change between the stat and the read is seen by the next call's stat.
+        stat = os.stat(path)
+        with _cache_lock:
+            cached = _cache.get(path)
+        if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
+            return cached[2]
+        raw = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         raise FormNotFound(form_key, f"{path.name} not found") from exc
     spec = parse(form_key, raw, file=path.name)
