@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, instances, liveforms, store
+from engine import audit, deadline_config, instances, liveforms, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -102,20 +102,25 @@ class EngineBase:
         return liveforms.exists(session, key, forms_dir=self._forms_dir)
 
     def _validate(self, session: Session, form_key: str | None, data: Mapping[str, object],
-                  *, actor: str, task: bool = True) -> tuple[dict[str, Any], str | None]:
+                  *, actor: str, task: bool = True,
+                  earlier: Mapping[str, object] | None = None,
+                  ) -> tuple[dict[str, Any], str | None]:
         """Validate submitted data against a form; return clean data and form version.
 
         A task without a form takes only an optional ``comment``; a start without a
         start form takes any plain JSON object (the caller's business data). The form
         is the live one (``engine/liveforms.py``); its version's bytes are kept, so it
-        can be shown later.
+        can be shown later. The form's cross-checks see ``earlier`` (the task's data
+        before this submission) and today's date in the office's time zone.
         """
         if form_key is None:
             return (_comment_only(data) if task else _plain_object(data)), None
         spec = liveforms.load(session, form_key, forms_dir=self._forms_dir)
         liveforms.keep(session, spec, actor=actor, now=self.now())
+        today = self.now().astimezone(deadline_config.of(session).zone).date()
+        context = forms.Context(data=earlier or {}, today=today)
         try:
-            return forms.validate(spec, data), spec.version
+            return forms.validate(spec, data, context), spec.version
         except forms.FormErrors as exc:
             raise InvalidSubmission(exc.errors, errors_zh=exc.errors_zh) from exc
 

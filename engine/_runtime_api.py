@@ -153,9 +153,10 @@ class RuntimeAPI(EngineBase):
                 if not identity.can_work_on(actor, task):
                     raise NotAuthorized(f"{actor.username} may not complete this task")
                 instances.require_running(row)
-                clean, form_version = self._validate(session, task.form_key, data,
-                                                     actor=actor.username)
                 loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+                clean, form_version = self._validate(
+                    session, task.form_key, data, actor=actor.username,
+                    earlier=runtime.task_data(workflow, uuid))
                 steplog.submitted(runtime.complete(workflow, uuid, clean), clean)
                 worklist.close(session, task, by=actor.username, now=now)
                 audit.record(session, AuditType.TASK_COMPLETED, actor=actor.username, at=now,

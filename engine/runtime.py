@@ -133,6 +133,12 @@ def is_finished(workflow: BpmnWorkflow) -> bool:
     return bool(workflow.is_completed())
 
 
+def task_data(workflow: BpmnWorkflow, task_id: UUID) -> Mapping[str, Any]:
+    """The data a waiting task holds before it is completed (empty if it is gone)."""
+    task = find_task(workflow, task_id)
+    return task.data if task is not None else {}
+
+
 def data_of(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The instance data people care about: the data of the most recent completed task."""
     task = workflow.last_task

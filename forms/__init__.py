@@ -6,6 +6,7 @@ live in forms/<name>.py, register themselves on import and are imported on first
 
 from __future__ import annotations
 
+from forms.checks import Context
 from forms.render import Field, ReadonlyField, fields, general_errors, readonly_fields
 from forms.spec import (
     DEFAULT_FORMS_DIR,
@@ -15,14 +16,18 @@ from forms.spec import (
     load,
 )
 from forms.validate import (
+    ContextValidatorFn,
     FieldInvalid,
     FormErrors,
     ValidatorFn,
+    register_context_validator,
     register_validator,
     validate,
 )
 
 __all__ = [
+    "Context",
+    "ContextValidatorFn",
     "DEFAULT_FORMS_DIR",
     "Field",
     "FieldInvalid",
@@ -36,6 +41,7 @@ __all__ = [
     "general_errors",
     "load",
     "readonly_fields",
+    "register_context_validator",
     "register_validator",
     "validate",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from forms import FieldInvalid, register_validator
+from forms import Context, FieldInvalid, register_context_validator
 
 MAX_MESSAGES = 30
 SECTIONS = ("branches", "stations", "withdrawals")
@@ -246,8 +246,11 @@ def _stations(found: dict[str, list[Row]],
 
 
 def _withdrawals(found: dict[str, list[Row]], stations: list[dict[str, object]],
-                 problems: _Problems) -> None:
-    """Count swipes per station, card and day (the reward rule caps them later)."""
+                 problems: _Problems, month: str | None) -> None:
+    """Count swipes per station, card and day (the reward rule caps them later).
+
+    With ``month`` (YYYY-MM), a swipe of any other month is a problem of its line.
+    """
     by_id = {str(s["station_id"]): s for s in stations}
     counts: dict[str, dict[tuple[str, str], int]] = {k: {} for k in by_id}
     totals = {k: Decimal("0.00") for k in by_id}
@@ -263,10 +266,15 @@ def _withdrawals(found: dict[str, list[Row]], stations: list[dict[str, object]],
         moment = parsed["swiped_at"]
         assert isinstance(moment, datetime)
         months.add(moment.strftime("%Y-%m"))
+        if month is not None and moment.strftime("%Y-%m") != month:
+            shown = moment.strftime("%Y-%m-%d %H:%M")
+            problems.add(line, f"swiped_at {shown} is outside the payout month {month}",
+                         f"刷卡时间 {shown} 不在兑现月份 {month} 内")
+            continue
         key = (str(parsed["card_no"]), moment.date().isoformat())
         counts[station_id][key] = counts[station_id].get(key, 0) + 1
         totals[station_id] += Decimal(str(parsed["amount"]))
-    if len(months) > 1:
+    if month is None and len(months) > 1:
         spread = sorted(months)
         problems.add(None, f"withdrawals span several months: {', '.join(spread)}",
                      f"取款明细跨越多个月份：{'、'.join(spread)}")
@@ -278,8 +286,13 @@ def _withdrawals(found: dict[str, list[Row]], stations: list[dict[str, object]],
         station["withdrawal_amount"] = str(totals[station_id])
 
 
-def parse(text: object) -> list[dict[str, object]]:
-    """Parse the month's payout CSV into one dict per station, or raise FieldInvalid."""
+def parse(text: object, context: Context | None = None) -> list[dict[str, object]]:
+    """Parse the month's payout CSV into one dict per station, or raise FieldInvalid.
+
+    When the instance's data names the ``payout_month``, every withdrawal must fall in
+    it: a file of another month is refused line by line, not paid.
+    """
+    month = (context or Context()).data.get("payout_month")
     if not isinstance(text, str) or not text.strip():
         raise FieldInvalid(["paste or upload the month's payout CSV"],
                            ["请粘贴或上传本月的兑现明细 CSV"])
@@ -290,9 +303,9 @@ def parse(text: object) -> list[dict[str, object]]:
             problems.add(None, f"section [{name}] is missing or empty",
                          f"缺少 [{name}] 分节或该分节无数据")
     stations = _stations(found, problems)
-    _withdrawals(found, stations, problems)
+    _withdrawals(found, stations, problems, month if isinstance(month, str) else None)
     problems.raise_if_any()
     return stations
 
 
-register_validator("payout_csv", parse)
+register_context_validator("payout_csv", parse)

@@ -18,6 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from forms import checks
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,9 @@ def _check(schema: object, file: str) -> None:
         _check_property(name, prop, file)
     _check_order(schema, file)
     _check_readonly(schema.get("x-readonly", []), file)
+    wrong = checks.problems(schema)
+    if wrong:
+        raise FormSchemaInvalid(file, "; ".join(wrong))
 
 
 def _check_property(name: str, prop: object, file: str) -> None:

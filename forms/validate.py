@@ -18,10 +18,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
+from forms import checks
 from forms._messages import FormErrors, Message, Problems, describe, message
+from forms.checks import Context
 from forms.spec import NAME_RE, FormSchemaInvalid, FormSpec
 
 ValidatorFn = Callable[[object], object]
+ContextValidatorFn = Callable[[object, Context], object]
 
 _PACKAGE = __name__.rpartition(".")[0]
 TRUE_WORDS = frozenset({"on", "true", "1", "yes"})
@@ -33,6 +36,7 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ABSENT: Any = object()  # sentinel: treat the field as not submitted
 
 _registry: dict[str, ValidatorFn] = {}
+_with_context: dict[str, ContextValidatorFn] = {}
 _import_lock = threading.Lock()
 _schema_validators: dict[str, Validator] = {}
 
@@ -61,16 +65,31 @@ def register_validator(name: str, fn: ValidatorFn) -> None:
     """Register `fn` as the custom validator named by `"x-validator": name`."""
     if not NAME_RE.fullmatch(name):
         raise ValueError(f"validator name {name!r} must match [a-z][a-z0-9_]*")
+    _with_context.pop(name, None)
     _registry[name] = fn
 
 
-def validate(spec: FormSpec, raw: Mapping[str, object]) -> dict[str, object]:
+def register_context_validator(name: str, fn: ContextValidatorFn) -> None:
+    """Like register_validator, for a validator that also reads the ``Context``.
+
+    Such a validator may compare the value with the instance's earlier data (a payout
+    file with the month being paid) or with the office's date.
+    """
+    register_validator(name, lambda value: fn(value, Context()))
+    _with_context[name] = fn
+
+
+def validate(spec: FormSpec, raw: Mapping[str, object],
+             context: Context | None = None) -> dict[str, object]:
     """Return the coerced, validated data of `raw`, or raise FormErrors (all problems).
 
     `raw` is a plain mapping: HTML posts give strings (repeated keys as lists, e.g.
     werkzeug's ``to_dict(flat=False)``), JSON clients give typed values. Non-form keys
     such as a CSRF token must be removed by the caller: unknown fields are refused.
+    `context` (the instance's data and the office's date) feeds the form's ``x-checks``
+    and context validators; without it, checks naming today or earlier data are skipped.
     """
+    context = context or Context()
     problems = Problems()
     properties = spec.properties
     for name in raw:
@@ -92,7 +111,10 @@ def validate(spec: FormSpec, raw: Mapping[str, object]) -> dict[str, object]:
         for key, msg in describe(error, properties):
             if key not in skip:
                 problems.add(key, msg)
-    _run_custom_validators(spec, data, problems)
+    _run_custom_validators(spec, data, problems, context)
+    for failure in checks.failures(spec.schema, data, context):
+        if not problems.has(failure.field):
+            problems.add_texts(failure.field, [failure.en], [failure.zh])
     problems.raise_if_any(("", *spec.order))
     return data
 
@@ -237,14 +259,18 @@ def _schema_validator(spec: FormSpec) -> Validator:
 
 
 def _run_custom_validators(
-    spec: FormSpec, data: dict[str, object], problems: Problems
+    spec: FormSpec, data: dict[str, object], problems: Problems, context: Context
 ) -> None:
     for name, prop in _custom_fields(spec):
         if name not in data or problems.has(name):
             continue
         fn = _lookup_validator(spec, prop["x-validator"])
+        with_context = _with_context.get(prop["x-validator"])
         try:
-            data[name] = fn(data[name])
+            if with_context is not None:
+                data[name] = with_context(data[name], context)
+            else:
+                data[name] = fn(data[name])
         except FieldInvalid as exc:
             problems.add_texts(name, exc.messages, exc.messages_zh or exc.messages)
 
@@ -271,11 +297,13 @@ def _lookup_validator(spec: FormSpec, name: str) -> ValidatorFn:
 
 
 __all__ = [
+    "ContextValidatorFn",
     "FieldInvalid",
     "FormErrors",
     "TRUE_WORDS",
     "ValidatorFn",
     "coerce",
+    "register_context_validator",
     "register_validator",
     "validate",
 ]

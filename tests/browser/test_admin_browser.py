@@ -44,7 +44,7 @@ APPLICATION = {
     "travel_budget": "1000.00",
     "meal_budget": "1000.00",
     "other_budget": "1000.00",
-    "application_date": "2026-11-30",
+    "application_date": "2026-11-10",
 }
 
 

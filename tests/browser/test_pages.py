@@ -24,7 +24,7 @@ APPLICATION = {
     "travel_budget": "50.00",
     "meal_budget": "0.00",
     "other_budget": "0.00",
-    "application_date": "2026-12-01",
+    "application_date": "2026-11-11",
 }
 
 

@@ -23,7 +23,7 @@ APPLICATION = {
     "travel_budget": "1500.00",
     "meal_budget": "800.00",
     "other_budget": "200.00",
-    "application_date": "2026-11-30",
+    "application_date": "2026-11-10",
 }
 
 

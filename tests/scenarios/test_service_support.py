@@ -190,16 +190,18 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
     scenario: Scenario,
 ) -> None:
     s = scenario
+    delivered = T0 + timedelta(days=10)  # the day after the activity ended
     with time_machine.travel(T0, tick=False) as clock:
         iid = s.start(P, REQUEST, group="account_staff").id
         approve_request(s, iid)
+        clock.move_to(delivered)
         s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
         visit = s.task(iid, "conduct_return_visit", "account_staff")
-        assert visit.due_at == T0 + timedelta(days=7)
-        clock.move_to(T0 + timedelta(days=6, hours=23))
+        assert visit.due_at == delivered + timedelta(days=7)
+        clock.move_to(delivered + timedelta(days=6, hours=23))
         s.engine.fire_due_timers()
         assert "escalate_overdue_return_visit" not in s.steps(iid)
-        clock.move_to(T0 + timedelta(days=7, minutes=1))
+        clock.move_to(delivered + timedelta(days=7, minutes=1))
         s.engine.fire_due_timers()
         assert s.steps(iid) == [
             "conduct_return_visit",
@@ -209,7 +211,7 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
         escalation = s.data(iid, "escalate_overdue_return_visit", "supervisor")
         assert escalation["return_visit_overdue"] is True
         assert s.task(iid, "conduct_return_visit", "account_staff").is_overdue(
-            T0 + timedelta(days=7, minutes=1)
+            delivered + timedelta(days=7, minutes=1)
         )
         s.complete(
             iid,
@@ -221,6 +223,7 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
             group="supervisor",
             not_by="account_staff",
         )
-        s.complete(iid, "conduct_return_visit", RETURN_VISIT, group="account_staff")
+        late = {**RETURN_VISIT, "return_visit_date": "2026-10-29"}
+        s.complete(iid, "conduct_return_visit", late, group="account_staff")
         finish_evaluation(s, iid)
         assert s.status(iid, "account_staff") == "completed"

@@ -270,3 +270,19 @@ def test_the_monthly_timer_starts_last_months_payout(scenario: Scenario) -> None
         detail = s.engine.get_task(task.id, actor=s.actor(CB))
         assert detail.data["payout_month"] == "2026-11"
         assert detail.data["payout_deadlines"]["import"] == "2026-12-03T18:00:00+08:00"
+
+
+def test_a_month_not_yet_ended_or_another_months_file_is_refused(
+        scenario: Scenario, clock: time_machine.Traveller) -> None:
+    s = scenario
+    for month in ("2026-11", "2030-01"):  # the clock is in November 2026
+        with pytest.raises(InvalidSubmission) as caught:
+            s.start(P, {"payout_month": month}, group=CB)
+        assert caught.value.errors == {"payout_month": [
+            "Only a month that has ended can be paid out (before 2026-11)"]}
+    iid = s.start(P, {"payout_month": "2026-09"}, group=CB).id
+    with pytest.raises(InvalidSubmission) as caught:  # the sample is October's
+        s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB)
+    first = caught.value.errors["transactions_csv"][0]
+    assert first.endswith("is outside the payout month 2026-09")
+    assert "import_transactions" in s.steps(iid)  # still waiting for a right file

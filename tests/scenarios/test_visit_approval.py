@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import time_machine
 
+from engine.errors import InvalidSubmission
 from tests.scenarios._graph import flows, reachable
 
 if TYPE_CHECKING:
@@ -269,3 +270,36 @@ def test_overdue_feedback_is_escalated_to_the_director(scenario: Scenario) -> No
         )
         s.complete(iid, "reimburse_visit_expenses", REIMBURSE, group=FIN)
         assert s.status(iid, AM) == "completed"
+
+
+def test_amounts_that_do_not_add_up_are_refused_and_nothing_moves(
+    scenario: Scenario,
+) -> None:
+    s = scenario
+    with pytest.raises(InvalidSubmission) as caught:
+        s.start(P, {**SMALL, "advance_amount": "99999.00"}, group=AM)
+    assert caught.value.errors == {
+        "advance_amount": ["The advance cannot exceed the budget total of 2600.00 yuan"]}
+    iid = s.start(P, SMALL, group=AM).id
+    s.complete(iid, "review_visit_by_director", {"director_decision": "approve"},
+               group=DIR)
+    with pytest.raises(InvalidSubmission) as caught:
+        s.complete(iid, "provide_visit_advance",
+                   {**ADVANCE, "advance_paid_amount": "8000.00"}, group=FIN)
+    assert caught.value.errors_zh == {
+        "advance_paid_amount": ["支付金额不能超过申请的借支金额 2000.00 元"]}
+    assert s.steps(iid) == ["provide_visit_advance"]
+    s.complete(iid, "provide_visit_advance", ADVANCE, group=FIN)
+    visit_and_report(s, iid, gm=False)
+    with pytest.raises(InvalidSubmission) as caught:
+        s.complete(iid, "reimburse_visit_expenses",
+                   {**REIMBURSE, "reimbursed_amount": "9500.00"}, group=FIN)
+    assert caught.value.errors == {"reimbursed_amount": [
+        "The reimbursement and the offset together cannot exceed the actual expenses "
+        "in the report, 2470.50 yuan"]}
+    with pytest.raises(InvalidSubmission) as caught:
+        s.complete(iid, "reimburse_visit_expenses",
+                   {**REIMBURSE, "advance_offset": "12000.00"}, group=FIN)
+    assert caught.value.errors["advance_offset"] == [
+        "The offset cannot exceed the advance paid, 2000.00 yuan"]
+    finish(s, iid)

@@ -72,7 +72,7 @@ def test_auditor_timeline_shows_the_gm_threshold_decision(
         "customer_name": "星河物流", "contact_person": "李总", "visit_purpose": "介绍方案",
         "visit_date": "2026-12-20", "visit_participants": "张伟", "gift_budget": "3000.00",
         "travel_budget": "1500.00", "meal_budget": "500.01", "other_budget": "0.00",
-        "advance_requested": False, "application_date": "2026-12-12",
+        "advance_requested": False, "application_date": "2026-11-12",
     }
     instance = deploy_workflows.start_instance("visit_approval", visit, actor=manager)
     auth.login("auditor", demo.DEMO_PASSWORD)

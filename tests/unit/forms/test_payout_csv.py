@@ -182,3 +182,26 @@ def test_the_payout_import_form_stores_the_parsed_stations() -> None:
     assert isinstance(stations, list) and stations[0]["station_id"] == "S1"
     with pytest.raises(forms.FormErrors):
         forms.validate(spec, {"transactions_csv": csv_text(GOOD_STATION, GOOD_STATION)})
+
+
+def test_swipes_outside_the_payout_month_are_refused_line_by_line() -> None:
+    rows = ("S1,622100001111,2026-10-03 09:15,100.00\n"
+            "S1,622100001111,2026-09-30 23:59,20.00\n")
+    text = csv_text(GOOD_STATION, withdrawals=rows)
+    with pytest.raises(FieldInvalid) as caught:
+        parse(text, forms.Context(data={"payout_month": "2026-09"}))
+    assert caught.value.messages == [
+        "line 10: swiped_at 2026-10-03 09:15 is outside the payout month 2026-09"]
+    assert caught.value.messages_zh == [
+        "第 10 行：刷卡时间 2026-10-03 09:15 不在兑现月份 2026-09 内"]
+
+
+def test_the_import_form_refuses_another_months_file_for_the_month_being_paid() -> None:
+    spec = forms.load("payout_import")
+    sample = SAMPLE.read_text(encoding="utf-8")
+    october = forms.Context(data={"payout_month": "2026-10"})
+    assert forms.validate(spec, {"transactions_csv": sample}, october)
+    with pytest.raises(forms.FormErrors) as caught:
+        forms.validate(spec, {"transactions_csv": sample},
+                       forms.Context(data={"payout_month": "2026-09"}))
+    assert "outside the payout month 2026-09" in caught.value.errors["transactions_csv"][0]
