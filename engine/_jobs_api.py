@@ -15,6 +15,7 @@ from engine import (
     deadline_config,
     definitions,
     identity,
+    instancekeys,
     instances,
     jobs,
     messages,
@@ -72,9 +73,16 @@ class JobsAPI(RuntimeAPI):
             scheduled_for = row.due_at
             schedules.advance(row, now)
             version = definitions.get_process_version(session, row.process_id)
-            _info, failure = self._start_in(
-                session, version, {"scheduled_for": scheduled_for.isoformat()},
-                actor=SYSTEM, business_key=f"{row.process_id}@{scheduled_for:%Y-%m-%d}")
+            try:
+                with session.begin_nested():  # a refused start keeps the schedule moved
+                    _info, failure = self._start_in(
+                        session, version, {"scheduled_for": scheduled_for.isoformat()},
+                        actor=SYSTEM,
+                        business_key=f"{row.process_id}@{scheduled_for:%Y-%m-%d}")
+            except instancekeys.DuplicateInstance as exc:
+                # Someone started this period by hand already: one instance is enough.
+                logger.warning("timer start of %s at %s skipped: %s", row.process_id,
+                               scheduled_for.isoformat(), exc)
         if failure is not None:
             self._record_failure(failure.instance_id or 0, failure, actor=SYSTEM,
                                  retry={"kind": "advance"})

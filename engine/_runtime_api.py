@@ -12,6 +12,7 @@ from engine import (
     audit,
     definitions,
     identity,
+    instancekeys,
     instances,
     runtime,
     steplog,
@@ -80,16 +81,24 @@ class RuntimeAPI(EngineBase):
         session.flush()
         timers.note_loaded(session, row.id, None)  # a new instance has no timer rows
         worklist.remember_open(session, row.id, [])  # nor inbox rows
+        failure: ScriptFailed | None = None
+        try:
+            runtime.advance(workflow)
+        except ScriptFailed as exc:
+            exc.instance_id = row.id
+            failure = exc
+        else:
+            key = instancekeys.key_of(loaded.one_instance_per, runtime.data_of(workflow))
+            if loaded.one_instance_per and key is not None:
+                instancekeys.claim(session, row.process_id, loaded.one_instance_per, key,
+                                   row)
         audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,
                      instance_id=row.id, payload={"process_id": version_row.process_id,
                                                   "version": version_row.version,
                                                   "business_key": row.business_key,
                                                   "data": clean})
-        try:
-            runtime.advance(workflow)
-        except ScriptFailed as exc:
-            exc.instance_id = row.id
-            return None, exc
+        if failure is not None:
+            return None, failure
         instances.save(session, row, workflow, actor=actor, now=now)
         self._audit_if_finished(session, row, actor)
         return instances.to_info(session, row, runtime.data_of(workflow)), None

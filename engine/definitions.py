@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine import decisions, modelcheck, schedules, support, xmlsafe
+from engine import decisions, instancekeys, modelcheck, schedules, support, xmlsafe
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, ProcessVersion
 from engine.modelcheck import NS, Known, form_key_of, properties
@@ -173,6 +173,7 @@ class LoadedSpec:
     spec: Any
     subprocess_specs: Mapping[str, Any]
     bpmn_xml: str
+    one_instance_per: str | None = None  # engine/instancekeys.py
 
 
 def build_spec(process_id: str, sources: Iterable[Source]) -> tuple[Any, dict[str, Any]]:
@@ -267,9 +268,13 @@ def load_spec(session: Session, row: ProcessVersion) -> LoadedSpec:
     sources = [(d.kind, d.def_id, d.file_name, d.source) for d in defs]
     spec, subs = build_spec(row.process_id, sources)
     main = next(s for s in sources if s[0] == "bpmn" and s[1] == row.process_id)
+    process = xmlsafe.parse(main[2], main[3]).find(
+        f"bpmn:process[@id='{row.process_id}']", NS)
+    keyed = properties(process).get(instancekeys.PROPERTY) if process is not None else None
     loaded = LoadedSpec(row.id, row.process_id, row.version, row.name, row.name_en, spec,
                         subs, main[3].decode("utf-8", errors="replace")
-                        if _is_utf8(main[3]) else _to_text(main[2], main[3]))
+                        if _is_utf8(main[3]) else _to_text(main[2], main[3]),
+                        keyed or None)
     _CACHE[key] = loaded
     return loaded
 

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 
 from engine.errors import InvalidSubmission, NotAuthorized
+from engine.instancekeys import DuplicateInstance
 from engine.records import SYSTEM
 
 if TYPE_CHECKING:
@@ -286,3 +287,35 @@ def test_a_month_not_yet_ended_or_another_months_file_is_refused(
     first = caught.value.errors["transactions_csv"][0]
     assert first.endswith("is outside the payout month 2026-09")
     assert "import_transactions" in s.steps(iid)  # still waiting for a right file
+
+
+def test_a_month_is_paid_out_by_one_instance_only(
+        scenario: Scenario, clock: time_machine.Traveller) -> None:
+    s = scenario
+    first = s.start(P, {"payout_month": "2026-10"}, group=CB)
+    assert first.business_key == "2026-10"
+    with pytest.raises(DuplicateInstance) as caught:
+        s.start(P, {"payout_month": "2026-10"}, group=CB)
+    assert caught.value.errors == {"payout_month": [
+        f"2026-10 already has instance #{first.id} (running); one instance per payout_month"]}
+    assert caught.value.errors_zh == {"payout_month": [
+        f"2026-10 已有流程实例 #{first.id}（进行中），不能重复发起"]}
+    assert s.start(P, {"payout_month": "2026-09"}, group=CB).business_key == "2026-09"
+    s.engine.cancel_instance(first.id, reason="started by mistake", actor=SYSTEM)
+    assert s.start(P, {"payout_month": "2026-10"}, group=CB).business_key == "2026-10"
+
+
+def test_the_monthly_timer_skips_a_month_started_by_hand(scenario: Scenario) -> None:
+    s = scenario
+    before_timer = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)  # 1 Dec, 07:30
+    with time_machine.travel(before_timer, tick=False) as clock:
+        by_hand = s.start(P, {"payout_month": "2026-11"}, group=CB)
+        clock.move_to(datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc))
+        s.engine.fire_due_timers()
+        s.engine.fire_due_timers()
+        started = s.engine.list_instances(actor=SYSTEM, process_id=P)
+        assert [i.id for i in started] == [by_hand.id]
+        clock.move_to(datetime(2027, 1, 1, 0, 5, tzinfo=timezone.utc))
+        s.engine.fire_due_timers()  # December's payout is still started by the timer
+        keys = {i.business_key for i in s.engine.list_instances(actor=SYSTEM, process_id=P)}
+        assert keys == {"2026-11", "2026-12"}
