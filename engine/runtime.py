@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -99,6 +100,27 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Any, datetime | None]]:
         dues = [d for d in (_due(task, t) for t in timers) if d is not None]
         result.append((task, min(dues) if dues else None))
     return result
+
+
+def boundary_timers_due(task: Any) -> tuple[bool, datetime | None]:
+    """Whether boundary timers guard ``task``, and the earliest of their due times.
+
+    Timers that already fired count too: a payout started after its deadline has the
+    escalation running at once, and its task is still due (overdue) at that time.
+    """
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return False, None
+    guarded, dues = False, []
+    for sibling in parent.children:
+        definition = getattr(sibling.task_spec, "event_definition", None)
+        for timer in getattr(definition, "event_definitions", [definition]):
+            if isinstance(timer, TimerEventDefinition):
+                guarded = True
+                due = _due(sibling, timer)
+                if due is not None:
+                    dues.append(due)
+    return guarded, min(dues) if dues else None
 
 
 def _due(task: Any, definition: Any) -> datetime | None:

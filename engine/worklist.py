@@ -13,14 +13,13 @@ from uuid import UUID
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 
 from engine import audit, corewrites, deadline_config, notifications, outbox, sla
 from engine.audit import AuditType
 from engine.errors import InvalidInput
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.records import Actor, TaskInfo, TaskState
-from engine.runtime import ready_human_tasks, waiting_timers
+from engine.runtime import boundary_timers_due, ready_human_tasks
 
 SORTS = {"due_at", "created_at", "priority"}
 SCOPES = {"mine", "group", "all"}
@@ -80,7 +79,6 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
          now: datetime) -> list[HumanTask]:
     """Insert rows for new READY human tasks and cancel rows the workflow left behind."""
     ready = {task.id: task for task in ready_human_tasks(workflow)}
-    due_by_boundary = _boundary_due(workflow)
     open_rows = {UUID(r.id): r for r in _open_rows(session, instance.id)}
     for task_id, row in open_rows.items():
         if task_id not in ready:
@@ -91,12 +89,13 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
     config = deadline_config.of(session)
     new = [(task, task_meta(task.task_spec)) for task_id, task in ready.items()
            if task_id not in open_rows]
+    guards = {task.id: boundary_timers_due(task) for task, _meta in new}
     created = [HumanTask(
         id=str(task.id), instance_id=instance.id, process_id=instance.process_id,
         bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
         lane=meta["lane"], form_key=meta["form_key"], assignee=None,
         state=TaskState.READY.value, created_at=now, priority=meta["priority"],
-        due_at=sla.due_at(meta, task.data, now, due_by_boundary.get(task.id), config),
+        due_at=sla.due_at(meta, task.data, now, guards[task.id][1], config),
         completed_by=None, completed_at=None) for task, meta in new]
     # The rows go in before what refers to them (notices, jobs) on any database.
     corewrites.insert_rows(session, created)
@@ -104,7 +103,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
         audit.record(session, AuditType.TASK_CREATED, actor=actor, at=now,
                      instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
                      payload={**titles(row), "lane": row.lane, "due_at": row.due_at})
-        sla.schedule(session, row, meta, guarded_by_timer=task.id in due_by_boundary,
+        sla.schedule(session, row, meta, guarded_by_timer=guards[task.id][0],
                      now=now, config=config)
         notifications.task_created(session, row, now=now, config=config)
         if meta["sms_outbox"]:
@@ -118,19 +117,6 @@ def close(session: Session, row: HumanTask, *, by: str, now: datetime) -> None:
     """Mark an inbox row completed by ``by`` (its assignee stays, else becomes ``by``)."""
     corewrites.update_row(session, row, state=TaskState.COMPLETED.value,
                           assignee=row.assignee or by, completed_by=by, completed_at=now)
-
-
-def _boundary_due(workflow: Any) -> dict[UUID, datetime]:
-    """Due times of tasks guarded by a boundary timer: the timer's own due time."""
-    due: dict[UUID, datetime] = {}
-    for timer, at in waiting_timers(workflow):
-        parent = timer.parent
-        if at is None or parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
-            continue
-        for sibling in parent.children:
-            if sibling.task_spec.manual:
-                due[sibling.id] = min(at, due.get(sibling.id, at))
-    return due
 
 
 def titles(row: HumanTask) -> dict[str, str | None]:

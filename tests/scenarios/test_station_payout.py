@@ -319,3 +319,13 @@ def test_the_monthly_timer_skips_a_month_started_by_hand(scenario: Scenario) -> 
         s.engine.fire_due_timers()  # December's payout is still started by the timer
         keys = {i.business_key for i in s.engine.list_instances(actor=SYSTEM, process_id=P)}
         assert keys == {"2026-11", "2026-12"}
+
+
+def test_a_payout_started_after_its_deadline_shows_the_task_overdue(
+        scenario: Scenario, clock: time_machine.Traveller) -> None:
+    s = scenario
+    iid = s.start(P, {"payout_month": "2026-09"}, group=CB).id  # its import was due 3 Oct
+    task = s.task(iid, "import_transactions", CB)
+    assert task.due_at == datetime(2026, 10, 3, 10, 0, tzinfo=timezone.utc)
+    assert task.is_overdue(T0)
+    assert "escalate_late_import" in s.steps(iid)
