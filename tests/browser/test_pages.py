@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from engine import Engine
+from engine import Engine, demo
 
 pytestmark = pytest.mark.browser
 
 UI = Any  # the ``ui`` fixture of tests/browser/conftest.py
+ROOT = Path(__file__).resolve().parents[2]
 
 APPLICATION = {
     "customer_name": "江南电子",
@@ -108,3 +110,23 @@ def test_pages_fit_a_phone_screen(page: Page, ui: UI) -> None:
         ui.screenshot(page, f"phone-{name}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{name} scrolls sideways ({width}px)"
+
+
+def test_a_payout_file_saved_by_excel_in_chinese_fills_the_import_field(
+        page: Page, ui: UI) -> None:
+    engine: Engine = ui.server.engine
+    clerk = demo.user_for("city_bureau")
+    started = engine.start_instance("station_payout", {"payout_month": "2026-10"},
+                                    actor=engine.get_actor(clerk))
+    (task,) = [t for t in engine.inbox(engine.get_actor(clerk), scope="all")
+               if t.instance_id == started.id and t.bpmn_id == "import_transactions"]
+    sample = ROOT / "workflows" / "samples" / "station_transactions_2026-10.csv"
+    text = sample.read_text(encoding="utf-8")
+    ui.login(page, clerk)
+    page.goto(f"{ui.server.url}/tasks/{task.id}")
+    chooser = page.locator("input[type=file][data-fills]")
+    expect(chooser).to_be_visible()
+    chooser.set_input_files(files=[{"name": "october.csv", "mimeType": "text/csv",
+                                    "buffer": text.encode("gb18030")}])
+    expect(page.locator("textarea[name=transactions_csv]")).to_have_value(text)
+    assert page.problems == []  # type: ignore[attr-defined]  # no CSP violation
