@@ -98,3 +98,25 @@ def test_timeline_folds_a_list_of_records_into_a_table(bare_app: Flask) -> None:
     assert "<details" in folded and "2 条记录" in folded
     assert "<th scope=\"col\">extra</th>" in folded and "<td>是</td>" in folded
     assert "<details" not in plain and "a: 1" in plain
+
+
+def test_the_supervisor_reviews_the_whole_service_request(
+    auth: AuthActions, client: FlaskClient, deploy_workflows: Engine
+) -> None:
+    staff = deploy_workflows.get_actor(demo.user_for("account_staff"))
+    request = {
+        "customer_name": "华东能源集团", "customer_contact": "陈主任 021-55550001",
+        "support_content": "举办产品技术研讨会。", "planned_activity_type": "technical_seminar",
+        "customer_deep_needs": "数据中心扩容。", "estimated_budget": "8500.00",
+        "application_date": "2026-10-12", "applicant_name": "赵敏",
+    }
+    instance = deploy_workflows.start_instance("service_support", request, actor=staff)
+    supervisor = demo.user_for("supervisor")
+    (task,) = [t for t in deploy_workflows.inbox(deploy_workflows.get_actor(supervisor),
+                                                 scope="all")
+               if t.instance_id == instance.id]
+    auth.login(supervisor, demo.DEMO_PASSWORD)
+    page = client.get(f"/tasks/{task.id}").text
+    for shown in ("8500.00", "陈主任 021-55550001", "产品技术研讨会"):
+        assert shown in page
+    assert "technical_seminar" not in page
