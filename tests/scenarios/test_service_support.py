@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,7 @@ EVALUATION = {
     "evaluation_summary": "客户技术主管全部到场，达成下一步测试意向。",
 }
 RETURN_VISIT = {
-    "return_visit_date": "2026-10-25",
+    "return_visit_date": "2026-10-22",
     "return_visit_method": "phone",
     "customer_opinion": "讲座内容实用，希望增加实操环节。",
     "customer_satisfaction": "satisfied",
@@ -81,6 +82,16 @@ def finish_evaluation(s: Scenario, iid: int) -> None:
         group="department_manager",
         not_by="supervisor",
     )
+
+
+@pytest.fixture(autouse=True)
+def day_after_the_activity() -> Iterator[None]:
+    """22 October 2026: the activity of DELIVERY is over and its return visit not yet due.
+
+    A test that moves the clock itself travels again inside this one.
+    """
+    with time_machine.travel(datetime(2026, 10, 22, 1, 0, tzinfo=timezone.utc), tick=False):
+        yield
 
 
 def test_approved_end_to_end(scenario: Scenario) -> None:
@@ -190,18 +201,19 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
     scenario: Scenario,
 ) -> None:
     s = scenario
-    delivered = T0 + timedelta(days=10)  # the day after the activity ended
+    delivered = T0 + timedelta(days=10)  # the day after the activity ended (21 October)
     with time_machine.travel(T0, tick=False) as clock:
         iid = s.start(P, REQUEST, group="account_staff").id
         approve_request(s, iid)
         clock.move_to(delivered)
         s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
         visit = s.task(iid, "conduct_return_visit", "account_staff")
-        assert visit.due_at == delivered + timedelta(days=7)
-        clock.move_to(delivered + timedelta(days=6, hours=23))
+        due = datetime(2026, 10, 28, 10, 0, tzinfo=timezone.utc)  # activity end + 7 days
+        assert visit.due_at == due
+        clock.move_to(due - timedelta(minutes=1))
         s.engine.fire_due_timers()
         assert "escalate_overdue_return_visit" not in s.steps(iid)
-        clock.move_to(delivered + timedelta(days=7, minutes=1))
+        clock.move_to(due + timedelta(minutes=1))
         s.engine.fire_due_timers()
         assert s.steps(iid) == [
             "conduct_return_visit",
@@ -211,7 +223,7 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
         escalation = s.data(iid, "escalate_overdue_return_visit", "supervisor")
         assert escalation["return_visit_overdue"] is True
         assert s.task(iid, "conduct_return_visit", "account_staff").is_overdue(
-            delivered + timedelta(days=7, minutes=1)
+            due + timedelta(minutes=1)
         )
         s.complete(
             iid,
@@ -223,7 +235,7 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
             group="supervisor",
             not_by="account_staff",
         )
-        late = {**RETURN_VISIT, "return_visit_date": "2026-10-29"}
+        late = {**RETURN_VISIT, "return_visit_date": "2026-10-28"}
         s.complete(iid, "conduct_return_visit", late, group="account_staff")
         finish_evaluation(s, iid)
         assert s.status(iid, "account_staff") == "completed"
