@@ -10,7 +10,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine import audit, identity, instances, runtime, worklist
+from engine import audit, diagramtext, identity, instances, runtime, worklist
 from engine._base import EngineBase, task_uuid
 from engine.errors import NotAuthorized, NotFound
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
@@ -112,15 +112,25 @@ class QueriesAPI(EngineBase):
         with self._tx() as session:
             return audit.list_events(session, instance_id=instance_id, limit=limit)
 
-    def instance_diagram(self, instance_id: int, *, actor: Actor) -> DiagramInfo:
-        """The BPMN an instance runs and which elements are done, active, waiting, failed."""
+    def instance_diagram(self, instance_id: int, *, actor: Actor,
+                         lang: str | None = None) -> DiagramInfo:
+        """The BPMN an instance runs and which elements are done, active, waiting, failed.
+
+        With ``lang``, lanes show their group's title and, in English, elements their
+        ``name_en`` (``engine/diagramtext.py``); without it, the source as deployed.
+        """
         with self._tx() as session:
             row = self._visible_instance(session, instance_id, actor)
             loaded, workflow = instances.open_workflow(session, row, self._script_engine)
             states = runtime.element_states(workflow)
             errored = (row.incident or {}).get("bpmn_id")
+            xml = loaded.bpmn_xml
+            if lang is not None:
+                titles = {g.name: (g.title, g.title_en)
+                          for g in identity.list_groups(session)}
+                xml = diagramtext.labelled(row.process_version_id, xml, lang, titles)
             return DiagramInfo(
-                instance_id=row.id, process_id=row.process_id, bpmn_xml=loaded.bpmn_xml,
+                instance_id=row.id, process_id=row.process_id, bpmn_xml=xml,
                 completed=tuple(sorted(states["completed"])),
                 active=tuple(sorted(states["active"])),
                 waiting=tuple(sorted(states["waiting"])),

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from web import current_engine
 from web.auth import current_actor, login_required
+from web.i18n import current_language
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
@@ -39,7 +40,7 @@ def show(instance_id: int) -> str:
     """Show status, key data, who did what, and the highlighted BPMN diagram."""
     actor, engine = current_actor(), current_engine()
     instance = engine.get_instance(instance_id, actor=actor)
-    diagram = engine.instance_diagram(instance_id, actor=actor)
+    diagram = engine.instance_diagram(instance_id, actor=actor, lang=current_language())
     diagram_data = {state: list(getattr(diagram, state)) for state in DIAGRAM_STATES}
     return render_template(
         "instances/show.html",
