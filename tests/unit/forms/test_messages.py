@@ -183,3 +183,16 @@ def test_validate_asks_to_tick_confirmation_when_const_true_unticked(
     error = errors_of(spec, {})
     assert error.errors == {"confirmed": ["must be ticked"]}
     assert error.errors_zh == {"confirmed": ["必须勾选"]}
+
+
+@pytest.mark.parametrize(("form", "field", "wrong", "example"), [
+    ("complaint_intake", "complaint_received_time", "9点半", "09:05"),
+    ("complaint_intake", "contact_phone", "call me", "021-55550001"),
+    ("payout_start", "payout_month", "2026/10", "2026-10"),
+])
+def test_a_shipped_format_error_shows_an_example(form: str, field: str, wrong: str,
+                                                 example: str) -> None:
+    with pytest.raises(forms.FormErrors) as caught:
+        forms.validate(forms.load(form), {field: wrong})
+    assert example in caught.value.errors[field][0]
+    assert example in caught.value.errors_zh[field][0]
