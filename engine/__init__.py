@@ -33,6 +33,7 @@ from engine.records import (
     JobInfo,
     MessageInfo,
     NotificationInfo,
+    Outcome,
     ProcessInfo,
     Role,
     StepInfo,
@@ -48,6 +49,6 @@ __all__ = [
     "DefinitionInfo", "DefinitionInvalid", "DiagramInfo", "Engine", "EngineConfig",
     "EngineError", "GroupInfo", "IncidentInfo", "InstanceInfo", "InstanceNotRunnable",
     "InstanceStatus", "InvalidInput", "JobInfo", "MessageInfo", "NotificationInfo", "InvalidSubmission", "NotAuthorized", "NotFound",
-    "ProcessInfo", "Role", "ScriptFailed", "StepInfo", "TaskDetail", "TaskInfo",
-    "TaskNotReady", "TaskState", "TimerInfo", "UserInfo",
+    "Outcome", "ProcessInfo", "Role", "ScriptFailed", "StepInfo", "TaskDetail",
+    "TaskInfo", "TaskNotReady", "TaskState", "TimerInfo", "UserInfo",
 ]

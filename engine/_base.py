@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, deadline_config, instances, liveforms, store
+from engine import audit, deadline_config, instances, liveforms, runtime, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -124,10 +124,17 @@ class EngineBase:
         except forms.FormErrors as exc:
             raise InvalidSubmission(exc.errors, errors_zh=exc.errors_zh) from exc
 
-    def _audit_if_finished(self, session: Session, row: Any, actor: Actor) -> None:
+    def _audit_if_finished(self, session: Session, row: Any, actor: Actor,
+                           workflow: Any) -> None:
+        """Record a completion with the end event reached and the outcome it names."""
         if row.status == InstanceStatus.COMPLETED.value:
+            end = runtime.ending(workflow)
+            payload: dict[str, Any] = {"outcome": row.outcome}
+            if end is not None:
+                payload.update(title=end.title, title_en=end.title_en)
             audit.record(session, AuditType.INSTANCE_COMPLETED, actor=actor.username,
-                         at=self.now(), instance_id=row.id)
+                         at=self.now(), instance_id=row.id,
+                         bpmn_id=end.bpmn_id if end else None, payload=payload)
 
     def _record_failure(self, instance_id: int, error: ScriptFailed, *, actor: Actor,
                         retry: Mapping[str, Any]) -> None:

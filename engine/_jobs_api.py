@@ -121,7 +121,7 @@ class JobsAPI(RuntimeAPI):
                              bpmn_id=timer.bpmn_id, payload={"due_at": timer.due_at,
                                                              "kind": timer.kind})
             instances.save(session, row, workflow, actor=SYSTEM, now=now)
-            self._audit_if_finished(session, row, SYSTEM)
+            self._audit_if_finished(session, row, SYSTEM, workflow)
             return 1
 
     def _retry_timers_later(self, instance_id: int, error: BaseException) -> None:
@@ -167,7 +167,7 @@ class JobsAPI(RuntimeAPI):
                     _close_replayed(session, retry, now)
                 jobs.resolve(session, timers.retry_key(row.id))
                 instances.save(session, row, workflow, actor=actor, now=now)
-                self._audit_if_finished(session, row, actor)
+                self._audit_if_finished(session, row, actor, workflow)
                 return instances.to_info(session, row, runtime.data_of(workflow))
         except ScriptFailed as exc:
             self._record_failure(instance_id, exc, actor=actor, retry=retry)

@@ -164,7 +164,7 @@ class MessagesAPI(JobsAPI):
         except ScriptFailed as exc:
             return exc
         instances.save(session, instance, workflow, actor=actor, now=now)
-        self._audit_if_finished(session, instance, actor)
+        self._audit_if_finished(session, instance, actor, workflow)
         return None
 
     def _deliver_kept(self, claimed: Claimed) -> None:

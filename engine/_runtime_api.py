@@ -100,7 +100,7 @@ class RuntimeAPI(EngineBase):
         if failure is not None:
             return None, failure
         instances.save(session, row, workflow, actor=actor, now=now)
-        self._audit_if_finished(session, row, actor)
+        self._audit_if_finished(session, row, actor, workflow)
         return instances.to_info(session, row, runtime.data_of(workflow)), None
 
     def claim_task(self, task_id: UUID | str, *, actor: Actor) -> TaskInfo:
@@ -175,7 +175,7 @@ class RuntimeAPI(EngineBase):
                                       "form_version": form_version,
                                       "data_sha256": data_digest(clean)})
                 instances.save(session, row, workflow, actor=actor, now=now)
-                self._audit_if_finished(session, row, actor)
+                self._audit_if_finished(session, row, actor, workflow)
                 return instances.to_info(session, row, runtime.data_of(workflow))
         except ScriptFailed as exc:
             retry = {"kind": "complete", "task_id": str(uuid), "data": clean,

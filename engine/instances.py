@@ -45,10 +45,11 @@ from engine.records import (
     IncidentInfo,
     InstanceInfo,
     InstanceStatus,
+    Outcome,
     StepInfo,
     TaskState,
 )
-from engine.runtime import is_finished, ready_human_tasks
+from engine.runtime import ending, is_finished, ready_human_tasks
 from engine.values import plain
 
 # session.info keys: rows this unit of work holds a lock on, ORM rows kept alive for it
@@ -200,7 +201,9 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     changes: dict[str, Any] = {"state": store.dump(workflow), "state_token": token,
                                "serializer_version": store.SERIALIZER_VERSION}
     if finished and row.status == InstanceStatus.RUNNING.value:
-        changes.update(status=InstanceStatus.COMPLETED.value, ended_at=now)
+        end = ending(workflow)
+        changes.update(status=InstanceStatus.COMPLETED.value, ended_at=now,
+                       outcome=end.outcome.value if end and end.outcome else None)
     # One plain UPDATE with the version check, not the unit of work (engine/corewrites.py).
     corewrites.update_versioned(session, row, "row_version", **changes)
     if archived:
@@ -291,4 +294,4 @@ def to_info(session: Session, row: ProcessInstance, data: dict[str, Any] | None 
         business_key=row.business_key, status=InstanceStatus(row.status),
         started_by=row.started_by, started_at=row.started_at, ended_at=row.ended_at,
         data=plain(data) if data is not None else {}, steps=steps, incident=incident,
-        row_version=row.row_version)
+        row_version=row.row_version, outcome=Outcome.parse(row.outcome))

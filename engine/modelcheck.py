@@ -1,7 +1,8 @@
 """Our own checks of a BPMN process beyond what SpiffWorkflow validates.
 
 Lanes must name known groups, user tasks must point at existing forms, every script and
-expression must compile in the sandbox, and called processes and decisions must exist.
+expression must compile in the sandbox, called processes and decisions must exist, and
+an ``outcome`` may only be named by an end event of the process itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from lxml import etree
 
 from engine import flowcheck
 from engine.errors import DefinitionInvalid
+from engine.records import Outcome
 from engine.scripting import check_script
 from engine.support import BPMN_NS
 
@@ -63,6 +65,7 @@ def check(process: etree._Element, file: str, known: Known) -> Iterator[Definiti
     yield from _check_forms(process, file, known)
     yield from _check_scripts(process, file)
     yield from _check_calls(process, file, known)
+    yield from _check_outcomes(process, file)
     yield from flowcheck.check(process, file)
 
 
@@ -155,3 +158,17 @@ def _check_calls(process: etree._Element, file: str, known: Known) -> Iterator[D
                            "(spiffworkflow:calledDecisionId)")
         elif decision not in known.decisions:
             yield _problem(file, node, f"decision {decision!r} is not deployed")
+
+
+def _check_outcomes(process: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
+    """An outcome is read only where the process itself ends (runtime.ending)."""
+    known = ", ".join(o.value for o in Outcome)
+    owners = process.xpath("(.|.//*)[bpmn:extensionElements/spiffworkflow:properties"
+                           "/spiffworkflow:property/@name = 'outcome']", namespaces=NS)
+    for node in owners:
+        value = properties(node)["outcome"]
+        if node.tag != f"{{{BPMN_NS}}}endEvent" or node.getparent() is not process:
+            yield _problem(file, node, "only an end event of the process itself may "
+                           "name an outcome")
+        elif Outcome.parse(value) is None:
+            yield _problem(file, node, f"outcome {value!r} is none of {known}")

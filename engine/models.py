@@ -109,6 +109,8 @@ class ProcessInstance(Base):
     started_by: Mapped[str] = mapped_column(String(64), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How a completed instance ended: the ``outcome`` its final end event names.
+    outcome: Mapped[str | None] = mapped_column(String(16))
     incident: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(32))

@@ -64,11 +64,23 @@ TEMPLATES: dict[Kind, dict[str, tuple[str, str]]] = {
         ),
     },
     Kind.INSTANCE_COMPLETED: {
-        "zh": ("已办结：{process}", "您发起的「{process}」{key}已办结。"),
-        "en": ("Finished: {process}", 'Your request "{process}"{key} has finished.'),
+        "zh": ("{ended}：{process}", "您发起的「{process}」#{number}{key}已办结{result}。"),
+        "en": (
+            "{ended}: {process}",
+            'Your request "{process}" #{number}{key} has finished{result}.',
+        ),
     },
 }
 DUE = {"zh": "截止时间：{at}", "en": " Due {at}."}
+# How a finished instance ended ({ended} in a title, {result} in a body), by outcome;
+# None: it ended at an end event naming no outcome. "done" says no more than finished.
+ENDED: dict[str | None, dict[str, tuple[str, str]]] = {
+    None: {"zh": ("已办结", ""), "en": ("Finished", "")},
+    "done": {"zh": ("已办结", ""), "en": ("Finished", "")},
+    "approved": {"zh": ("已批准", "，结果：已批准"), "en": ("Approved", ": approved")},
+    "rejected": {"zh": ("已驳回", "，结果：已驳回"), "en": ("Rejected", ": rejected")},
+    "withdrawn": {"zh": ("已撤回", "，结果：已撤回"), "en": ("Withdrawn", ": withdrawn")},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +95,7 @@ class Subject:
     due_at: datetime | None = None
     instance_id: int | None = None
     task_id: str | None = None
+    outcome: str | None = None  # how a finished instance ended (records.Outcome)
 
 
 def render(
@@ -103,5 +116,8 @@ def render(
         ),
         "key": key,
         "due": due,
+        "number": str(subject.instance_id or ""),
     }
+    ended, result = ENDED.get(subject.outcome, ENDED[None])[lang]
+    values.update(ended=ended, result=result)
     return title.format(**values)[:255], body.format(**values)

@@ -64,6 +64,7 @@ def instance_subject(session: Session, row: ProcessInstance) -> Subject:
         process_en=version.name_en if version else None,
         business_key=row.business_key,
         instance_id=row.id,
+        outcome=row.outcome,
     )
 
 

@@ -31,6 +31,20 @@ class InstanceStatus(str, Enum):
     SUSPENDED = "suspended"
 
 
+class Outcome(str, Enum):
+    """How a completed instance ended, as named by the end event it reached."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    DONE = "done"
+
+    @classmethod
+    def parse(cls, value: object) -> Outcome | None:
+        """The outcome a stored or modelled value names (None for anything else)."""
+        return next((o for o in cls if o.value == value), None)
+
+
 class TaskState(str, Enum):
     """Lifecycle of a human task in the inbox projection."""
 
@@ -212,6 +226,7 @@ class InstanceInfo:
     steps: tuple[StepInfo, ...] = ()
     incident: IncidentInfo | None = None
     row_version: int = 0
+    outcome: Outcome | None = None  # set when it completed at an end event naming one
 
     def process_label(self, lang: str) -> str:
         return pick(lang, self.process_name, self.process_name_en)

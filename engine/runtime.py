@@ -7,6 +7,7 @@ Never commits. SpiffWorkflow exceptions are translated here, at the seam, into
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -14,12 +15,14 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import LoadedSpec
 from engine.errors import ScriptFailed, TaskNotReady
 from engine.history import DONE
+from engine.records import Outcome
 from engine.scripting import ScriptRejected, ScriptTimeout
 
 
@@ -159,6 +162,43 @@ def task_data(workflow: BpmnWorkflow, task_id: UUID) -> Mapping[str, Any]:
     """The data a waiting task holds before it is completed (empty if it is gone)."""
     task = find_task(workflow, task_id)
     return task.data if task is not None else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """The end event a finished process ended at, and the outcome it names."""
+
+    bpmn_id: str
+    title: str
+    title_en: str | None
+    outcome: Outcome | None
+
+
+def ending(workflow: BpmnWorkflow) -> Ending | None:
+    """How the process itself ended: its last end event reached that names an outcome.
+
+    Only the process's own end events count, not those of called processes. An end
+    event naming no outcome (an escalation branch's, say) decides only when none
+    does; then the last one reached is the ending.
+    """
+    ends = sorted((t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED
+                   and isinstance(t.task_spec, EndEvent)),
+                  key=lambda t: t.last_state_change)
+    named = [t for t in ends if _outcome(t.task_spec) is not None]
+    if not (named or ends):
+        return None
+    spec = (named or ends)[-1].task_spec
+    props = _properties(spec)
+    return Ending(bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
+                  title_en=props.get("name_en"), outcome=_outcome(spec))
+
+
+def _properties(task_spec: Any) -> dict[str, str]:
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+
+
+def _outcome(task_spec: Any) -> Outcome | None:
+    return Outcome.parse(_properties(task_spec).get("outcome"))
 
 
 def data_of(workflow: BpmnWorkflow) -> dict[str, Any]:

@@ -43,7 +43,10 @@ ELEMENTS: Mapping[str, Support] = {
     "startEvent": Support(True, "none, timer or message start; timer start is scheduled by "
                           "the engine, a message start starts an instance per message",
                           frozenset({"timerEventDefinition", "messageEventDefinition"})),
-    "endEvent": Support(True, "none, terminate, error or escalation end",
+    "endEvent": Support(True, "none, terminate, error or escalation end; terminate "
+                        "ends the process it is in (a called process: that one only) "
+                        "and cancels its open branches; an `outcome` property names "
+                        "how the process ended",
                         frozenset({"terminateEventDefinition", "errorEventDefinition",
                                    "escalationEventDefinition"})),
     "intermediateCatchEvent": Support(True, "timer, signal or message catch", _CATCH),

@@ -25,8 +25,14 @@ class Decision:
     rows: tuple[tuple[str, str], ...]
 
 
-def earlier_decisions(history: Iterable[AuditEntry], lang: str) -> list[Decision]:
-    """Return the submitted data of each completed task, labelled from its form."""
+def earlier_decisions(
+    history: Iterable[AuditEntry], lang: str, *, choices_only: bool = False
+) -> list[Decision]:
+    """Return the submitted data of each completed task, labelled from its form.
+
+    ``choices_only`` keeps the fields a person chose an option in (a decision such as
+    approve or reject), for a one-line summary of each step.
+    """
     decisions = []
     for entry in history:
         data = entry.payload.get("data")
@@ -34,12 +40,18 @@ def earlier_decisions(history: Iterable[AuditEntry], lang: str) -> list[Decision
             continue
         form_key = entry.payload.get("form_key")
         version = entry.payload.get("form_version")
-        decisions.append(Decision(entry, labelled_rows(form_key, data, lang, version)))
+        rows = labelled_rows(form_key, data, lang, version, choices_only=choices_only)
+        decisions.append(Decision(entry, rows))
     return decisions
 
 
 def labelled_rows(
-    form_key: object, data: Mapping[str, object], lang: str, version: object = None
+    form_key: object,
+    data: Mapping[str, object],
+    lang: str,
+    version: object = None,
+    *,
+    choices_only: bool = False,
 ) -> tuple[tuple[str, str], ...]:
     """Return (label, text) for each filled field; option values become their labels."""
     try:
@@ -47,13 +59,21 @@ def labelled_rows(
     except (forms.FormNotFound, forms.FormSchemaInvalid):
         spec = None
     if spec is None:
+        if choices_only:  # without its form nothing says which field was a choice
+            return ()
         return tuple((name, display_value(value)) for name, value in data.items())
     rows = []
     for field in forms.fields(spec, data, lang=lang):
         if field.name not in data or data[field.name] in (None, "", []):
             continue
+        if choices_only and not _is_choice(field):
+            continue
         rows.append((field.label, field_text(field, data[field.name])))
     return tuple(rows)
+
+
+def _is_choice(field: forms.Field) -> bool:
+    return bool(field.options) and field.widget != "checkbox"
 
 
 def _form_of(form_key: object, version: object) -> forms.FormSpec | None:

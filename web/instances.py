@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from web import current_engine
 from web.auth import current_actor, login_required
+from web.decisions import earlier_decisions
 from web.i18n import current_language
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -37,14 +38,17 @@ def mine() -> str:
 @bp.get("/<int:instance_id>")
 @login_required
 def show(instance_id: int) -> str:
-    """Show status, key data, who did what, and the highlighted BPMN diagram."""
+    """Show status and outcome, who did what and decided, and the live BPMN diagram."""
     actor, engine = current_actor(), current_engine()
     instance = engine.get_instance(instance_id, actor=actor)
     diagram = engine.instance_diagram(instance_id, actor=actor, lang=current_language())
     diagram_data = {state: list(getattr(diagram, state)) for state in DIAGRAM_STATES}
+    history = engine.history(instance_id, actor=actor)
+    decided = earlier_decisions(history, current_language(), choices_only=True)
     return render_template(
         "instances/show.html",
         instance=instance,
-        history=engine.history(instance_id, actor=actor),
+        history=history,
+        choices={d.entry.id: d.rows for d in decided},
         diagram=dict(diagram_data, xml=diagram.bpmn_xml),
     )

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask import Flask, g
-from flask_babel import format_datetime, gettext, lazy_gettext
+from flask_babel import format_datetime, gettext, lazy_gettext, lazy_pgettext
 from markupsafe import Markup, escape
 
 from engine import GroupInfo
@@ -22,6 +22,14 @@ STATUS_LABELS = {
     "cancelled": lazy_gettext("Cancelled"),
     "suspended": lazy_gettext("Suspended"),
     "ready": lazy_gettext("Waiting"),
+}
+# How a completed instance ended (engine.Outcome). "outcome" keeps these apart from the
+# same English words elsewhere (the auditor's decision counts say 同意 for "Approved").
+OUTCOME_LABELS = {
+    "approved": lazy_pgettext("outcome", "Approved"),
+    "rejected": lazy_pgettext("outcome", "Rejected"),
+    "withdrawn": lazy_pgettext("outcome", "Withdrawn"),
+    "done": lazy_pgettext("outcome", "Done"),
 }
 EVENT_LABELS = {
     "instance_started": lazy_gettext("Started the request"),
@@ -77,7 +85,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(input_attributes)
     app.add_template_filter(display_value)
     app.add_template_global(group_title)
-    app.jinja_env.globals.update(status_labels=STATUS_LABELS, event_labels=EVENT_LABELS)
+    app.jinja_env.globals.update(
+        status_labels=STATUS_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        event_labels=EVENT_LABELS,
+    )
 
 
 def format_when(value: datetime | None, fmt: str = "short") -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine import InstanceStatus
+from engine import InstanceStatus, Outcome
 
 pytestmark = pytest.mark.browser
 
@@ -146,14 +146,17 @@ def test_visit_approval_end_to_end_in_chinese(page: Page, ui: UI) -> None:
 
     ui.login(page, "zhang.wei")
     page.goto(f"{ui.server.url}/instances/mine")
-    expect(page.locator(f"#instance-{instance_id}")).to_contain_text("已完成")
+    expect(page.locator(f"#instance-{instance_id}")).to_contain_text("已批准")
     ui.screenshot(page, "my-requests")
     page.goto(f"{ui.server.url}/instances/{instance_id}")
     expect(page.locator("table.log")).to_contain_text("yang.li")
     ui.screenshot(page, "instance-completed")
     actor = ui.server.engine.get_actor("zhang.wei")
     instance = ui.server.engine.get_instance(instance_id, actor=actor)
-    assert instance.status is InstanceStatus.COMPLETED
+    assert (instance.status, instance.outcome) == (
+        InstanceStatus.COMPLETED,
+        Outcome.APPROVED,
+    )
 
 
 def test_validation_error_round_trip(page: Page, ui: UI) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from engine import Engine, demo
 from engine.errors import NotAuthorized
-from engine.records import Actor, InstanceInfo, TaskInfo
+from engine.records import SYSTEM, Actor, InstanceInfo, TaskInfo
 
 
 @dataclass
@@ -73,6 +73,22 @@ class Scenario:
     def status(self, instance_id: int, group: str) -> str:
         info = self.engine.get_instance(instance_id, actor=self.actor(group))
         return str(info.status.value)
+
+    def ended(self, instance_id: int) -> tuple[str, str | None, list[str]]:
+        """Status, outcome and the BPMN ids of cancelled tasks of a finished instance.
+
+        Asserts first that it left nothing behind: no task in any inbox, no timer.
+        """
+        assert self.steps(instance_id) == []
+        assert self.engine.list_timers(instance_id=instance_id) == []
+        info = self.engine.get_instance(instance_id, actor=SYSTEM)
+        cancelled = sorted(
+            e.bpmn_id or ""
+            for e in self.engine.history(instance_id, actor=SYSTEM)
+            if e.event_type == "task_cancelled"
+        )
+        outcome = info.outcome.value if info.outcome else None
+        return info.status.value, outcome, cancelled
 
 
 @pytest.fixture

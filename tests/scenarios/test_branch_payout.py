@@ -45,6 +45,25 @@ DATA: dict[str, Any] = {
 VERIFIED = {"branch_signatures_collected": True, "branch_verified_on": "2026-11-10"}
 
 
+def pay_and_notify(s: Scenario, iid: int) -> None:
+    """Finance enters the payroll, then the city office sends the branch SMS."""
+    s.complete(
+        iid,
+        "enter_branch_payroll",
+        {"payroll_batch_no": "XC-1", "payroll_paid_on": "2026-11-24"},
+        group=KF,
+        not_by=KP,
+    )
+    sms = s.data(iid, "send_branch_sms", CP)["branch_sms_outbox"]
+    assert [m["to"] for m in sms] == ["13800000101", "13800000102"]
+    s.complete(
+        iid,
+        "send_branch_sms",
+        {"branch_sms_sent_on": "2026-11-25", "branch_sms_batch_no": "DH-2"},
+        group=CP,
+    )
+
+
 def test_city_returns_once_then_payroll_and_sms(scenario: Scenario) -> None:
     s = scenario
     with time_machine.travel(
@@ -80,22 +99,8 @@ def test_city_returns_once_then_payroll_and_sms(scenario: Scenario) -> None:
             group=KP,
             not_by=CP,
         )
-        s.complete(
-            iid,
-            "enter_branch_payroll",
-            {"payroll_batch_no": "XC-1", "payroll_paid_on": "2026-11-24"},
-            group=KF,
-            not_by=KP,
-        )
-        sms = s.data(iid, "send_branch_sms", CP)["branch_sms_outbox"]
-        assert [m["to"] for m in sms] == ["13800000101", "13800000102"]
-        s.complete(
-            iid,
-            "send_branch_sms",
-            {"branch_sms_sent_on": "2026-11-25", "branch_sms_batch_no": "DH-2"},
-            group=CP,
-        )
-        assert s.status(iid, CP) == "completed"
+        pay_and_notify(s, iid)
+        assert s.ended(iid) == ("completed", None, [])
 
 
 def test_late_payroll_escalates(scenario: Scenario) -> None:
@@ -126,3 +131,6 @@ def test_late_payroll_escalates(scenario: Scenario) -> None:
         assert (
             s.data(iid, "escalate_late_payroll", GM)["overdue_step"] == "branch_payroll"
         )
+        pay_and_notify(s, iid)
+        # the phase ends with a terminate event: the open escalation closes with it
+        assert s.ended(iid) == ("completed", None, ["escalate_late_payroll"])

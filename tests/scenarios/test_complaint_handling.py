@@ -184,3 +184,29 @@ def test_late_first_contact_escalates(
     )
     s.complete(iid, "contact_customer", CONTACT, group=CS)
     assert s.steps(iid) == ["investigate_complaint"]
+
+
+def test_closing_the_complaint_cancels_the_escalations_still_open(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = s.start(P, INTAKE, group=CS).id
+    clock.move_to(T0 + timedelta(hours=24, minutes=1))
+    s.engine.fire_due_timers()
+    s.complete(iid, "contact_customer", CONTACT, group=CS)
+    s.complete(iid, "investigate_complaint", INVESTIGATION, group=AM)
+    s.complete(iid, "draft_resolution", PLAN, group=AM)
+    clock.move_to(datetime(2026, 10, 20, 16, 1, tzinfo=timezone.utc))
+    s.engine.fire_due_timers()
+    s.complete(iid, "communicate_resolution", ACCEPTED, group=CS)
+    assert sorted(t.bpmn_id for t in s.tasks(iid, DM)) == [
+        "escalate_late_first_contact",
+        "escalate_missed_resolution",
+    ]
+    close(s, iid)
+    # closing the complaint terminates the process: both escalations go with it
+    assert s.ended(iid) == (
+        "completed",
+        "done",
+        ["escalate_late_first_contact", "escalate_missed_resolution"],
+    )

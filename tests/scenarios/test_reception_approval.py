@@ -71,7 +71,7 @@ def report_and_reimburse(s: Scenario, iid: int, *, gm: bool) -> None:
         s.data(iid, "reimburse_reception_expenses", FIN)["expense_total"] == "3350.00"
     )
     s.complete(iid, "reimburse_reception_expenses", REIMBURSE, group=FIN, not_by=AM)
-    assert s.status(iid, AM) == "completed"
+    assert s.ended(iid) == ("completed", "approved", [])
 
 
 def test_under_the_threshold_without_advance(scenario: Scenario) -> None:
@@ -170,6 +170,16 @@ def test_rejected_with_reason_then_resubmitted_above_threshold(
     )
     s.complete(iid, "approve_reception_by_gm", {"gm_decision": "approve"}, group=GM)
     report_and_reimburse(s, iid, gm=True)
+
+
+def test_rejected_application_withdrawn_ends_as_withdrawn(scenario: Scenario) -> None:
+    s = scenario
+    iid = s.start(P, APPLICATION, group=AM).id
+    opinion = {"director_decision": "reject", "director_opinion": "本季度不安排接待。"}
+    s.complete(iid, "review_reception_by_director", opinion, group=DIR)
+    withdrawal = {**APPLICATION, "revision_action": "withdraw"}
+    s.complete(iid, "revise_reception_application", withdrawal, group=AM, not_by=DIR)
+    assert s.ended(iid) == ("completed", "withdrawn", [])
 
 
 @pytest.mark.parametrize(

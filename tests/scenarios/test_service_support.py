@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from engine.errors import InvalidSubmission
+from engine.records import TaskState
 
 if TYPE_CHECKING:
     from tests.scenarios.conftest import Scenario
@@ -64,6 +65,14 @@ def approve_request(s: Scenario, iid: int) -> None:
     )
 
 
+def delivered(s: Scenario) -> int:
+    """Start a request, approve it and deliver the service: the return visit is due."""
+    iid = s.start(P, REQUEST, group="account_staff").id
+    approve_request(s, iid)
+    s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
+    return iid
+
+
 def finish_evaluation(s: Scenario, iid: int) -> None:
     s.complete(
         iid, "evaluate_service", EVALUATION, group="account_staff", not_by="supervisor"
@@ -111,8 +120,7 @@ def test_approved_end_to_end(scenario: Scenario) -> None:
         group="account_staff",
         not_by="department_manager",
     )
-    assert s.steps(iid) == []
-    assert s.status(iid, "account_staff") == "completed"
+    assert s.ended(iid) == ("completed", "approved", [])
 
 
 def test_returned_by_supervisor_and_resubmitted(scenario: Scenario) -> None:
@@ -153,9 +161,7 @@ def test_returned_by_supervisor_and_resubmitted(scenario: Scenario) -> None:
 
 def test_returned_evaluation_is_filled_in_again(scenario: Scenario) -> None:
     s = scenario
-    iid = s.start(P, REQUEST, group="account_staff").id
-    approve_request(s, iid)
-    s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
+    iid = delivered(s)
     s.complete(iid, "evaluate_service", EVALUATION, group="account_staff")
     s.complete(
         iid,
@@ -193,22 +199,20 @@ def test_rejected_by_manager(scenario: Scenario) -> None:
         group="department_manager",
         not_by="account_staff",
     )
-    assert s.steps(iid) == []
-    assert s.status(iid, "account_staff") == "completed"
+    assert s.ended(iid) == ("completed", "rejected", [])
 
 
+@pytest.mark.parametrize("handled", [True, False], ids=["handled", "left_open"])
 def test_overdue_return_visit_is_escalated_to_the_supervisor(
-    scenario: Scenario,
+    scenario: Scenario, handled: bool
 ) -> None:
     s = scenario
-    delivered = T0 + timedelta(days=10)  # the day after the activity ended (21 October)
-    with time_machine.travel(T0, tick=False) as clock:
-        iid = s.start(P, REQUEST, group="account_staff").id
-        approve_request(s, iid)
-        clock.move_to(delivered)
-        s.complete(iid, "deliver_service", DELIVERY, group="account_staff")
+    # Delivered the day after the activity ended (21 October); the visit is due a week
+    # after that end, at 18:00 office time.
+    with time_machine.travel(T0 + timedelta(days=10), tick=False) as clock:
+        iid = delivered(s)
         visit = s.task(iid, "conduct_return_visit", "account_staff")
-        due = datetime(2026, 10, 28, 10, 0, tzinfo=timezone.utc)  # activity end + 7 days
+        due = datetime(2026, 10, 28, 10, 0, tzinfo=timezone.utc)
         assert visit.due_at == due
         clock.move_to(due - timedelta(minutes=1))
         s.engine.fire_due_timers()
@@ -220,22 +224,27 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
             "escalate_overdue_return_visit",
             "evaluate_service",
         ]
-        escalation = s.data(iid, "escalate_overdue_return_visit", "supervisor")
-        assert escalation["return_visit_overdue"] is True
+        escalation = s.task(iid, "escalate_overdue_return_visit", "supervisor")
+        assert s.data(iid, escalation.bpmn_id, "supervisor")["return_visit_overdue"]
         assert s.task(iid, "conduct_return_visit", "account_staff").is_overdue(
             due + timedelta(minutes=1)
         )
-        s.complete(
-            iid,
-            "escalate_overdue_return_visit",
-            {
-                "escalation_action": "urged_staff",
-                "escalation_note": "已电话督促，明日回访。",
-            },
-            group="supervisor",
-            not_by="account_staff",
-        )
+        if handled:
+            s.complete(
+                iid,
+                "escalate_overdue_return_visit",
+                {
+                    "escalation_action": "urged_staff",
+                    "escalation_note": "已电话督促，明日回访。",
+                },
+                group="supervisor",
+                not_by="account_staff",
+            )
         late = {**RETURN_VISIT, "return_visit_date": "2026-10-28"}
         s.complete(iid, "conduct_return_visit", late, group="account_staff")
         finish_evaluation(s, iid)
-        assert s.status(iid, "account_staff") == "completed"
+        # the service's end terminates the process: an escalation left open goes too
+        left_open = [] if handled else ["escalate_overdue_return_visit"]
+        assert s.ended(iid) == ("completed", "approved", left_open)
+        closed = s.engine.get_task(escalation.id, actor=s.actor("supervisor")).task
+        assert closed.state is (TaskState.COMPLETED if handled else TaskState.CANCELLED)

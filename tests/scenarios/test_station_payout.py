@@ -129,8 +129,7 @@ def test_month_paid_with_a_disputed_station_corrected(
     s.complete(iid, "report_confirmed_amounts", REPORTED, group=KP, not_by=SM)
     settle(s, iid)
     pay_branches(s, iid)
-    assert s.steps(iid) == []
-    assert s.status(iid, CB) == "completed"
+    assert s.ended(iid) == ("completed", "done", [])
     expected: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for station in verify["station_results"]:
         amount = "3.00" if station["station_id"] == "S104" else station["reward_total"]
@@ -257,6 +256,32 @@ def test_missed_deadline_escalates_to_the_general_manager(
     )
     s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB)
     assert s.steps(iid) == ["verify_allocation"]
+
+
+def test_paying_out_cancels_the_escalations_still_open(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = s.start(P, {"payout_month": "2026-10"}, group=CB).id
+    # the 12th at 18:01 office time: import, verification and confirmation are late
+    clock.move_to(datetime(2026, 11, 12, 10, 1, tzinfo=timezone.utc))
+    s.engine.fire_due_timers()
+    s.complete(iid, "import_transactions", {"transactions_csv": SAMPLE}, group=CB)
+    s.engine.fire_due_timers()
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    s.engine.fire_due_timers()
+    escalations = ["escalate_late_confirmation", "escalate_late_import",
+                   "escalate_late_verification"]
+    assert sorted(t.bpmn_id for t in s.tasks(iid, GM)) == [
+        "escalate_late_branch_verification", *escalations]
+    confirm_stations(s, iid)
+    s.complete(iid, "report_confirmed_amounts", REPORTED, group=KP)
+    settle(s, iid)
+    pay_branches(s, iid)
+    # the phases' own ends closed the branch escalation; the payout's end the rest
+    closed = sorted(["escalate_late_branch_verification", *escalations])
+    assert s.ended(iid) == ("completed", "done", closed)
 
 
 def test_the_monthly_timer_starts_last_months_payout(scenario: Scenario) -> None:

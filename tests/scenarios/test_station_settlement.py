@@ -91,8 +91,7 @@ def test_late_filing_escalates_and_the_rest_pays(scenario: Scenario) -> None:
             group=CP,
         )
         # the phase ends with a terminate event: the open escalation closes with it
-        assert s.steps(iid) == []
-        assert s.status(iid, CP) == "completed"
+        assert s.ended(iid) == ("completed", None, ["escalate_late_filing"])
 
 
 def test_finance_cannot_pay_without_checking_invoices(scenario: Scenario) -> None:

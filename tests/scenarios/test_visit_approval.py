@@ -114,8 +114,7 @@ def finish(s: Scenario, iid: int) -> None:
     assert reimbursement["expense_total"] == "2470.50"
     s.complete(iid, "reimburse_visit_expenses", REIMBURSE, group=FIN, not_by=AM)
     s.complete(iid, "collect_customer_feedback", FEEDBACK, group=AM, not_by=DIR)
-    assert s.steps(iid) == []
-    assert s.status(iid, AM) == "completed"
+    assert s.ended(iid) == ("completed", "approved", [])
 
 
 def test_under_the_threshold_the_director_alone_approves(scenario: Scenario) -> None:
@@ -194,8 +193,7 @@ def test_returned_application_can_be_withdrawn(scenario: Scenario) -> None:
         {**SMALL, "revision_action": "withdraw"},
         group=AM,
     )
-    assert s.steps(iid) == []
-    assert s.status(iid, AM) == "completed"
+    assert s.ended(iid) == ("completed", "withdrawn", [])
 
 
 def test_no_report_no_reimbursement(scenario: Scenario) -> None:
@@ -239,7 +237,10 @@ def test_reimbursement_is_structurally_after_the_approved_report(gate: str) -> N
     assert conditions and all('_decision == "approve"' in c for c in conditions)
 
 
-def test_overdue_feedback_is_escalated_to_the_director(scenario: Scenario) -> None:
+@pytest.mark.parametrize("handled", [True, False], ids=["handled", "left_open"])
+def test_overdue_feedback_is_escalated_to_the_director(
+    scenario: Scenario, handled: bool
+) -> None:
     s = scenario
     with time_machine.travel(T0, tick=False) as clock:
         iid = s.start(P, SMALL, group=AM).id
@@ -250,16 +251,17 @@ def test_overdue_feedback_is_escalated_to_the_director(scenario: Scenario) -> No
         assert "escalate_overdue_feedback" in s.steps(iid)
         escalation: Any = s.data(iid, "escalate_overdue_feedback", DIR)
         assert escalation["feedback_overdue"] is True
-        s.complete(
-            iid,
-            "escalate_overdue_feedback",
-            {
-                "escalation_action": "urged_manager",
-                "escalation_note": "已督促本周内回访。",
-            },
-            group=DIR,
-            not_by=AM,
-        )
+        if handled:
+            s.complete(
+                iid,
+                "escalate_overdue_feedback",
+                {
+                    "escalation_action": "urged_manager",
+                    "escalation_note": "已督促本周内回访。",
+                },
+                group=DIR,
+                not_by=AM,
+            )
         s.complete(iid, "collect_customer_feedback", FEEDBACK, group=AM)
         s.complete(iid, "submit_visit_report", REPORT, group=AM)
         s.complete(
@@ -269,7 +271,9 @@ def test_overdue_feedback_is_escalated_to_the_director(scenario: Scenario) -> No
             group=DIR,
         )
         s.complete(iid, "reimburse_visit_expenses", REIMBURSE, group=FIN)
-        assert s.status(iid, AM) == "completed"
+        # the visit's end terminates the process: an escalation left open goes with it
+        left_open = [] if handled else ["escalate_overdue_feedback"]
+        assert s.ended(iid) == ("completed", "approved", left_open)
 
 
 def test_amounts_that_do_not_add_up_are_refused_and_nothing_moves(

@@ -147,7 +147,7 @@ def test_editor_saves_checks_and_deploys_a_draft(
     )
     [problem] = checked.json["problems"]
     assert problem["element_id"] == "flow_to_end"
-    assert problem["highlight"] == ["flow_to_end", "review_request"]
+    assert problem["highlight"] == ["flow_to_end", "check_review"]
     renamed = SAMPLE.replace("提交申请".encode(), "提交新申请".encode())
     saved = client.post(
         "/admin/edit/bpmn/web_sample/draft",

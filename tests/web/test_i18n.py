@@ -61,7 +61,13 @@ def test_every_message_in_the_code_is_in_the_catalogue() -> None:
     found = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords={**DEFAULT_KEYWORDS, "lazy_gettext": None}
+            str(ROOT),
+            method_map,
+            keywords={
+                **DEFAULT_KEYWORDS,
+                "lazy_gettext": None,
+                "lazy_pgettext": ((1, "c"), 2),
+            },
         )
     }
     assert sorted(found - catalog("zh").keys()) == []

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from engine import Engine
+from engine import SYSTEM, Engine
 
 AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
 
@@ -63,6 +63,52 @@ def test_instance_visible_to_task_holders_after_completion(
     page = client.get(f"/instances/{started}").text
     assert ">已完成</span>" in page and "完成任务" in page
     assert diagram_data(page)["active"] == []
+
+
+def reject(web_engine: Engine, instance_id: int) -> None:
+    director = web_engine.get_actor("web.director")
+    [task] = [t for t in web_engine.inbox(director, scope="group")
+              if t.instance_id == instance_id]
+    decision = {"review_decision": "reject", "review_opinion": "预算超标。"}
+    web_engine.complete_task(task.id, decision, actor=director)
+
+
+def test_rejected_request_shows_how_it_ended(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    reject(web_engine, started)
+    auth.login("web.applicant")
+    page = client.get(f"/instances/{started}").text
+    assert '<span class="badge outcome-rejected">已驳回</span>' in page
+    assert ">已完成</span>" not in page
+    assert "<dt>结果</dt><dd>已驳回</dd>" in page
+    assert "审核结论: 驳回" in page  # the decision, in the trail
+    assert "流程结束: 已驳回" in page  # the end event reached
+    mine = client.get("/instances/mine").text
+    assert '<span class="badge outcome-rejected">已驳回</span>' in mine
+    assert ">已完成</span>" not in mine
+
+
+def test_rejected_request_reads_rejected_in_english(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    reject(web_engine, started)
+    web_engine.set_language("web.applicant", "en", actor=SYSTEM)
+    auth.login("web.applicant")
+    page = client.get(f"/instances/{started}").text
+    assert '<span class="badge outcome-rejected">Rejected</span>' in page
+    assert "Decision: Reject" in page
+    mine = client.get("/instances/mine").text
+    assert '<span class="badge outcome-rejected">Rejected</span>' in mine
+
+
+def test_admin_list_shows_the_outcome_of_completed_instances(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    reject(web_engine, started)
+    auth.login("web.admin")
+    listed = client.get("/admin/instances").text
+    assert '<span class="badge outcome-rejected">已驳回</span>' in listed
 
 
 def test_vendored_bpmn_js_is_served_with_licence(client: FlaskClient) -> None:

@@ -14,7 +14,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import DefinitionInvalid, NotFound
+from engine import DefinitionInvalid, NotFound, Outcome
 from engine.admin_records import DefinitionProblem
 from web import current_engine
 from web.admin._blueprint import actor, admin_engine, bp, json_error, problems_json
@@ -101,6 +101,7 @@ def _editor_data(
         "forms": [f.key for f in admin_engine().list_forms(actor=who)],
         "decisions": sorted({d.def_id for d in known if d.kind == "dmn"}),
         "processes": sorted({d.def_id for d in known if d.kind == "bpmn"}),
+        "outcomes": [outcome.value for outcome in Outcome],
         "urls": {
             name: url_for(f"admin.{name}_draft", kind=kind, def_id=def_id)
             for name in ("save", "check")

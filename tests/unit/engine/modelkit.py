@@ -56,6 +56,24 @@ def chain(*node_ids: str) -> str:
     return ('<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/>' + "".join(flows))
 
 
+def flows(*pairs: tuple[str, str]) -> str:
+    """One sequence flow per (source, target) pair."""
+    return "".join(
+        f'<bpmn:sequenceFlow id="flow_{a}_{b}" sourceRef="{a}" targetRef="{b}"/>'
+        for a, b in pairs
+    )
+
+
+def end_event(end_id: str, *, outcome: str | None = None, terminate: bool = False
+              ) -> str:
+    """An end event, optionally naming an outcome and terminating the process."""
+    props = ("<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property"
+             f' name="outcome" value="{outcome}"/></spiffworkflow:properties>'
+             "</bpmn:extensionElements>") if outcome else ""
+    kind = "<bpmn:terminateEventDefinition/>" if terminate else ""
+    return f'<bpmn:endEvent id="{end_id}">{props}{kind}</bpmn:endEvent>'
+
+
 def script_task(task_id: str, script: str) -> str:
     return (f'<bpmn:scriptTask id="{task_id}" scriptFormat="python">'
             f"<bpmn:script>{script}</bpmn:script></bpmn:scriptTask>")

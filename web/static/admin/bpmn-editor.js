@@ -1,6 +1,7 @@
 /* The admin BPMN editor: the vendored bpmn-js modeler plus a properties panel for what
    Signoff's engine reads (names in both languages, lanes as groups, forms, instructions,
-   due times, priority, scripts, called decisions and processes, conditions, timers).
+   due times, priority, scripts, called decisions and processes, conditions, timers,
+   the outcome an end event names).
    Every edit goes through bpmn-js commands, so undo/redo works and the diagram saves. */
 (function () {
   "use strict";
@@ -179,6 +180,12 @@
                     set: function (v) {
                       modeling.updateModdleProperties(target, bo,
                                                       { conditionExpression: expression(v) });
+                    } });
+    }
+    if (is(bo, "bpmn:EndEvent")) {
+      fields.push({ label: T.outcome, options: E.data.outcomes,
+                    value: property(bo, "outcome"), set: function (v) {
+                      setProperty(target, bo, "outcome", v);
                     } });
     }
     var timer = is(bo, "bpmn:Event") && timerOf(bo);
