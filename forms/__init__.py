@@ -6,6 +6,7 @@ live in forms/<name>.py, register themselves on import and are imported on first
 
 from __future__ import annotations
 
+from forms.display import Node, field_shapes, label_for, plain, view
 from forms.render import Field, ReadonlyField, fields, general_errors, readonly_fields
 from forms.spec import (
     DEFAULT_FORMS_DIR,
@@ -25,6 +26,7 @@ from forms.validate import (
 __all__ = [
     "DEFAULT_FORMS_DIR",
     "Field",
+    "Node",
     "FieldInvalid",
     "FormErrors",
     "FormNotFound",
@@ -32,10 +34,14 @@ __all__ = [
     "FormSpec",
     "ReadonlyField",
     "ValidatorFn",
+    "field_shapes",
     "fields",
     "general_errors",
+    "label_for",
     "load",
+    "plain",
     "readonly_fields",
     "register_validator",
     "validate",
+    "view",
 ]

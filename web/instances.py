@@ -9,6 +9,8 @@ from flask import Blueprint, current_app, render_template, request
 
 from web import current_engine
 from web.auth import current_actor, login_required
+from web.decisions import data_rows, known_fields
+from web.i18n import current_language
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
@@ -41,9 +43,12 @@ def show(instance_id: int) -> str:
     instance = engine.get_instance(instance_id, actor=actor)
     diagram = engine.instance_diagram(instance_id, actor=actor)
     diagram_data = {state: list(getattr(diagram, state)) for state in DIAGRAM_STATES}
+    history = engine.history(instance_id, actor=actor)
+    known = known_fields(history)
     return render_template(
         "instances/show.html",
         instance=instance,
-        history=engine.history(instance_id, actor=actor),
+        history=history,
+        data_rows=data_rows(instance.data, current_language(), known),
         diagram=dict(diagram_data, xml=diagram.bpmn_xml),
     )
