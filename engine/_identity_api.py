@@ -92,6 +92,14 @@ class IdentityAPI(EngineBase):
         with self._tx() as session:
             return [identity.to_info(session, u) for u in identity.all_users(session)]
 
+    def display_names(self) -> dict[str, str]:
+        """Every user's display name by user name, for pages that name people.
+
+        Not authorized per caller: colleagues see each other's names on every task.
+        """
+        with self._tx() as session:
+            return identity.display_names(session)
+
     def list_groups(self) -> list[GroupInfo]:
         with self._tx() as session:
             return identity.list_groups(session)

@@ -197,3 +197,9 @@ def require_reader(actor: Actor) -> None:
 
 def all_users(session: Session) -> list[AppUser]:
     return list(session.scalars(select(AppUser).order_by(AppUser.username)))
+
+
+def display_names(session: Session) -> dict[str, str]:
+    """Every user's display name by user name (the user name where none was given)."""
+    query = select(AppUser.username, AppUser.display_name)
+    return {name: shown or name for name, shown in session.execute(query)}

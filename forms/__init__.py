@@ -7,6 +7,7 @@ live in forms/<name>.py, register themselves on import and are imported on first
 from __future__ import annotations
 
 from forms.checks import Context
+from forms.display import Node, field_shapes, label_for, plain, view
 from forms.render import Field, ReadonlyField, fields, general_errors, readonly_fields
 from forms.spec import (
     DEFAULT_FORMS_DIR,
@@ -30,6 +31,7 @@ __all__ = [
     "ContextValidatorFn",
     "DEFAULT_FORMS_DIR",
     "Field",
+    "Node",
     "FieldInvalid",
     "FormErrors",
     "FormNotFound",
@@ -37,11 +39,15 @@ __all__ = [
     "FormSpec",
     "ReadonlyField",
     "ValidatorFn",
+    "field_shapes",
     "fields",
     "general_errors",
+    "label_for",
     "load",
+    "plain",
     "readonly_fields",
     "register_context_validator",
     "register_validator",
     "validate",
+    "view",
 ]

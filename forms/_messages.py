@@ -49,7 +49,26 @@ _MESSAGES: dict[str, Message] = {
     "maxItems": ("choose at most {limit}", "最多选择 {limit} 项"),
     "uniqueItems": ("must not repeat a choice", "不能重复选择"),
     "pattern": ("is not in the expected format", "格式不正确"),
+    "pattern_example": (
+        "is not in the expected format, e.g. {example}",
+        "格式不正确，应类似 {example}",
+    ),
     "invalid": ("is not valid", "填写无效"),
+}
+# Common formats told by their pattern, for fields that give no x-pattern-message.
+_PATTERN_HINTS: dict[str, Message] = {
+    r"^([01][0-9]|2[0-3]):[0-5][0-9]$": (
+        "must be a time as HH:MM, e.g. 09:30",
+        "须为“时:分”格式的时间（HH:MM），例如 09:30",
+    ),
+    r"^[0-9]{4}-(0[1-9]|1[0-2])$": (
+        "must be a month as YYYY-MM, e.g. 2026-10",
+        "须为“年-月”格式的月份（YYYY-MM），例如 2026-10",
+    ),
+    r"^[0-9+\- ]{5,20}$": (
+        "must be a phone number: 5 to 20 digits, spaces, + or -, e.g. 0571-88886666",
+        "须为电话号码：5 至 20 位数字、空格、+ 或 -，例如 0571-88886666",
+    ),
 }
 _TYPE_CODES = {
     "string": "text",
@@ -169,9 +188,7 @@ def _explain(error: ValidationError, prop: Mapping[str, Any]) -> Message:
             return message(value)
         return message("format", limit=value)
     if keyword == "pattern":
-        custom = prop.get("x-pattern-message")
-        default = message("pattern")
-        return pick_text(custom, "en", default[0]), pick_text(custom, "zh", default[1])
+        return pattern_message(prop)
     if keyword == "const" and value is True:
         return message("checked")  # a confirmation checkbox
     if keyword == "uniqueItems":
@@ -181,6 +198,18 @@ def _explain(error: ValidationError, prop: Mapping[str, Any]) -> Message:
     if keyword in _LIMIT_CODES:
         return message(keyword, limit=value)
     return message("invalid")
+
+
+def pattern_message(prop: Mapping[str, Any]) -> Message:
+    """Say what a pattern field expects: its x-pattern-message, else a known format,
+    else its first example, else only that the format is wrong."""
+    default = _PATTERN_HINTS.get(str(prop.get("pattern")))
+    examples = prop.get("examples")
+    if default is None and isinstance(examples, list) and examples:
+        default = message("pattern_example", example=examples[0])
+    default = default or message("pattern")
+    custom = prop.get("x-pattern-message")
+    return pick_text(custom, "en", default[0]), pick_text(custom, "zh", default[1])
 
 
 def _enum_message(prop: Mapping[str, Any], allowed: list[object]) -> Message:

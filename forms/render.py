@@ -11,13 +11,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from forms._messages import pattern_message
+from forms.display import Node, Shape, enum_labels, merged, plain, readonly_shape, view
 from forms.spec import WIDGETS, FormSpec, normalize_lang, pick_text
 from forms.validate import TRUE_WORDS
 
 _MONEY_PATTERN = r"[0-9]+(\.[0-9]{1,2})?"
 _STEPS = {"money": "0.01", "integer": "1", "number": "any"}
 _PATTERN_WIDGETS = frozenset({"text", "money"})
-_YES_NO = {"zh": ("是", "否"), "en": ("Yes", "No")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +42,21 @@ class Field:
     max_length: int | None = None
     pattern: str | None = None
     step: str | None = None
+    format_hint: str = ""  # what a pattern field expects, e.g. "HH:MM, e.g. 09:30"
 
 
 @dataclass(frozen=True, slots=True)
 class ReadonlyField:
-    """An instance variable shown read-only above the form (e.g. an earlier opinion)."""
+    """An instance variable shown read-only above the form (e.g. an earlier opinion).
+
+    `view` is the value as text, labelled pairs or a table (forms.display); `value`
+    is the same on one line.
+    """
 
     name: str
     label: str
     value: str
+    view: Node
 
 
 def fields(
@@ -84,21 +91,29 @@ def general_errors(spec: FormSpec, errors: Mapping[str, Sequence[str]]) -> list[
 
 
 def readonly_fields(
-    spec: FormSpec, data: Mapping[str, object], *, lang: str
+    spec: FormSpec,
+    data: Mapping[str, object],
+    *,
+    lang: str,
+    known: Mapping[str, Shape] | None = None,
 ) -> list[ReadonlyField]:
-    """Build the x-readonly entries from instance `data`, skipping absent fields."""
+    """Build the x-readonly entries from instance `data`, skipping absent fields.
+
+    Labels come from the entry, else this form's field of that name, else `known`
+    (fields of the forms that asked for the value, see forms.field_shapes), which
+    also labels the keys of a dict or table the entry and the form leave unlabelled.
+    """
+    known = known or {}
     result = []
     for entry in spec.schema.get("x-readonly", []):
         name = entry["field"]
         if data.get(name) is None:
             continue
-        prop = spec.properties.get(name, {})
-        label = pick_text(
-            entry.get("x-label"), lang, pick_text(prop.get("x-label"), lang, name)
-        )
-        labels = entry.get("x-enum-labels") or _enum_labels(prop)
-        text = _readonly_text(data[name], labels, lang)
-        result.append(ReadonlyField(name=name, label=label, value=text))
+        own = spec.properties.get(name)
+        shape = merged(known.get(name), own, readonly_shape(entry))
+        shown = view(data[name], shape, lang=lang, known=known)
+        label = pick_text(shape.get("x-label"), lang, name)
+        result.append(ReadonlyField(name, label, plain(shown), shown))
     return result
 
 
@@ -144,6 +159,7 @@ def _field(
         max_length=max_length if isinstance(max_length, int) else None,
         pattern=_html_pattern(prop, widget),
         step=_STEPS.get(widget),
+        format_hint=_format_hint(prop, widget, lang),
     )
 
 
@@ -178,14 +194,6 @@ def _scalar_text(widget: str, value: object) -> str:
     return str(value)
 
 
-def _enum_labels(prop: Mapping[str, Any]) -> Mapping[str, Any]:
-    labels = prop.get("x-enum-labels")
-    items = prop.get("items")
-    if not isinstance(labels, Mapping) and isinstance(items, Mapping):
-        labels = items.get("x-enum-labels")
-    return labels if isinstance(labels, Mapping) else {}
-
-
 def _options(prop: Mapping[str, Any], lang: str) -> tuple[tuple[str, str], ...]:
     enum = prop.get("enum")
     items = prop.get("items")
@@ -193,7 +201,7 @@ def _options(prop: Mapping[str, Any], lang: str) -> tuple[tuple[str, str], ...]:
         enum = items.get("enum")
     if not isinstance(enum, list):
         return ()
-    labels = _enum_labels(prop)
+    labels = enum_labels(prop)
     return tuple((str(v), pick_text(labels.get(str(v)), lang, str(v))) for v in enum)
 
 
@@ -225,14 +233,8 @@ def _html_pattern(prop: Mapping[str, Any], widget: str) -> str | None:
     return None
 
 
-def _readonly_text(value: object, labels: Mapping[str, Any], lang: str) -> str:
-    if isinstance(value, bool):
-        yes, no = _YES_NO.get(normalize_lang(lang), _YES_NO["en"])
-        return yes if value else no
-    if isinstance(value, (list, tuple)):
-        separator = "、" if normalize_lang(lang) == "zh" else ", "
-        return separator.join(_readonly_text(item, labels, lang) for item in value)
-    if value is None:
+def _format_hint(prop: Mapping[str, Any], widget: str, lang: str) -> str:
+    if widget not in _PATTERN_WIDGETS or widget == "money" or "pattern" not in prop:
         return ""
-    text = _scalar_text("text", value)
-    return pick_text(labels.get(text), lang, text) if text in labels else text
+    en, zh = pattern_message(prop)
+    return zh if normalize_lang(lang) == "zh" else en

@@ -15,10 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext
 
-import forms
 from engine.audit_records import AuditFilter
 from web import current_engine
 from web.auth import current_actor, login_required
+from web.decisions import form_rows
 from web.i18n import current_language
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
@@ -125,7 +125,7 @@ def submitted_form(event_id: int) -> str:
     return render_template(
         "auditor/submitted_form.html",
         shown=shown,
-        fields=forms.fields(shown.form, shown.data, lang=lang),
+        rows=form_rows(shown.form, shown.data, lang, filled_only=False),
         extra={k: v for k, v in shown.data.items() if k not in shown.form.properties},
     )
 

@@ -1,20 +1,23 @@
-"""Earlier decisions of an instance, as read-only rows labelled from their forms.
+"""Earlier decisions and data of an instance, as read-only rows labelled from forms.
 
 Presentation only: turns the task_completed audit entries the engine returns with a task
-into (label, text) rows in the reader's language. The labels come from the form version
-each decision was made on (``web.submission.load_form_version``), else the live form;
-one engine read per form version and request; no rules.
+into (label, view) rows in the reader's language, views being text, labelled pairs or
+tables (forms.display). The labels come from the form version each decision was made
+on (``web.submission.load_form_version``), else the live form; one engine read per
+form version and request; no rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import forms
 from engine import AuditEntry
 from web.submission import load_form, load_form_version
-from web.templating import display_value
+
+Shape = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,53 +25,99 @@ class Decision:
     """One completed step: who, when, which step, and what they submitted."""
 
     entry: AuditEntry
-    rows: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, forms.Node], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DataRow:
+    """One instance variable: its name, its label and its value's view."""
+
+    key: str
+    label: str
+    view: forms.Node
 
 
 def earlier_decisions(
-    history: Iterable[AuditEntry], lang: str, *, choices_only: bool = False
+    history: Iterable[AuditEntry],
+    lang: str,
+    known: Mapping[str, Shape] | None = None,
+    *,
+    choices_only: bool = False,
 ) -> list[Decision]:
     """Return the submitted data of each completed task, labelled from its form.
 
     ``choices_only`` keeps the fields a person chose an option in (a decision such as
     approve or reject), for a one-line summary of each step.
     """
-    decisions = []
-    for entry in history:
-        data = entry.payload.get("data")
-        if entry.event_type != "task_completed" or not isinstance(data, Mapping):
-            continue
-        form_key = entry.payload.get("form_key")
-        version = entry.payload.get("form_version")
-        rows = labelled_rows(form_key, data, lang, version, choices_only=choices_only)
-        decisions.append(Decision(entry, rows))
-    return decisions
+    return [
+        Decision(entry, labelled_rows(entry, data, lang, known, choices_only=choices_only))
+        for entry, data in _completions(history)
+    ]
+
+
+def known_fields(
+    history: Iterable[AuditEntry], *more: forms.FormSpec | None
+) -> dict[str, Shape]:
+    """Return the fields of the forms the history's decisions were made on, by name.
+
+    ``more`` (the current task's form) comes last, so its labels win.
+    """
+    made_on = [_form_of(entry) for entry, _data in _completions(history)]
+    return forms.field_shapes([*made_on, *more])
+
+
+def data_rows(
+    data: Mapping[str, object], lang: str, known: Mapping[str, Shape]
+) -> list[DataRow]:
+    """Return every instance variable by name, labelled where a form knows it."""
+    rows = []
+    for key in sorted(data):
+        shape = known.get(key)
+        shown = forms.view(data[key], shape, lang=lang, known=known)
+        rows.append(DataRow(key, forms.label_for(key, shape, lang), shown))
+    return rows
 
 
 def labelled_rows(
-    form_key: object,
+    entry: AuditEntry,
     data: Mapping[str, object],
     lang: str,
-    version: object = None,
+    known: Mapping[str, Shape] | None = None,
     *,
     choices_only: bool = False,
-) -> tuple[tuple[str, str], ...]:
-    """Return (label, text) for each filled field; option values become their labels."""
-    try:
-        spec = _form_of(form_key, version)
-    except (forms.FormNotFound, forms.FormSchemaInvalid):
-        spec = None
+) -> tuple[tuple[str, forms.Node], ...]:
+    """Return (label, view) for each filled field; option values become their labels."""
+    known = known or {}
+    spec = _form_of(entry)
     if spec is None:
         if choices_only:  # without its form nothing says which field was a choice
             return ()
-        return tuple((name, display_value(value)) for name, value in data.items())
+        return tuple(
+            (name, forms.view(value, known.get(name), lang=lang, known=known))
+            for name, value in data.items()
+        )
+    return form_rows(spec, data, lang, known, choices_only=choices_only)
+
+
+def form_rows(
+    spec: forms.FormSpec,
+    data: Mapping[str, object],
+    lang: str,
+    known: Mapping[str, Shape] | None = None,
+    *,
+    filled_only: bool = True,
+    choices_only: bool = False,
+) -> tuple[tuple[str, forms.Node], ...]:
+    """Return (label, view) for the fields of ``spec`` in form order."""
     rows = []
     for field in forms.fields(spec, data, lang=lang):
-        if field.name not in data or data[field.name] in (None, "", []):
+        value = data.get(field.name)
+        if filled_only and value in (None, "", []):
             continue
         if choices_only and not _is_choice(field):
             continue
-        rows.append((field.label, field_text(field, data[field.name])))
+        shape = spec.properties[field.name]
+        rows.append((field.label, forms.view(value, shape, lang=lang, known=known)))
     return tuple(rows)
 
 
@@ -76,19 +125,24 @@ def _is_choice(field: forms.Field) -> bool:
     return bool(field.options) and field.widget != "checkbox"
 
 
-def _form_of(form_key: object, version: object) -> forms.FormSpec | None:
+def _completions(
+    history: Iterable[AuditEntry],
+) -> Iterator[tuple[AuditEntry, Mapping[str, object]]]:
+    for entry in history:
+        data = entry.payload.get("data")
+        if entry.event_type == "task_completed" and isinstance(data, Mapping):
+            yield entry, data
+
+
+def _form_of(entry: AuditEntry) -> forms.FormSpec | None:
     """The form a decision was made on: its recorded version, else the live form."""
+    form_key = entry.payload.get("form_key")
+    version = entry.payload.get("form_version")
     if not isinstance(form_key, str):
         return None
-    if isinstance(version, str) and version:
-        return load_form_version(form_key, version)
-    return load_form(form_key)
-
-
-def field_text(field: forms.Field, value: object) -> str:
-    """Return a submitted value as a person reads it (option labels, yes/no)."""
-    if field.widget == "checkbox" or not field.options:
-        return display_value(value)
-    labels = dict(field.options)
-    chosen = field.value if isinstance(field.value, tuple) else (field.value,)
-    return ", ".join(labels.get(item, item) for item in chosen)
+    try:
+        if isinstance(version, str) and version:
+            return load_form_version(form_key, version)
+        return load_form(form_key)
+    except (forms.FormNotFound, forms.FormSchemaInvalid):
+        return None

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from web import current_engine
 from web.auth import current_actor, login_required
-from web.decisions import earlier_decisions
+from web.decisions import data_rows, earlier_decisions, known_fields
 from web.i18n import current_language
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -44,11 +44,13 @@ def show(instance_id: int) -> str:
     diagram = engine.instance_diagram(instance_id, actor=actor, lang=current_language())
     diagram_data = {state: list(getattr(diagram, state)) for state in DIAGRAM_STATES}
     history = engine.history(instance_id, actor=actor)
-    decided = earlier_decisions(history, current_language(), choices_only=True)
+    known = known_fields(history)
+    decided = earlier_decisions(history, current_language(), known, choices_only=True)
     return render_template(
         "instances/show.html",
         instance=instance,
         history=history,
         choices={d.entry.id: d.rows for d in decided},
+        data_rows=data_rows(instance.data, current_language(), known),
         diagram=dict(diagram_data, xml=diagram.bpmn_xml),
     )

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 import forms
-from engine import TaskDetail, TaskState
+from engine import Actor, TaskDetail, TaskInfo, TaskState
 from engine.errors import (
     ConcurrentUpdate,
     InvalidSubmission,
@@ -24,8 +24,9 @@ from engine.errors import (
 )
 from web import current_engine
 from web.auth import can_assign, current_actor, login_required, next_url
-from web.decisions import earlier_decisions
+from web.decisions import earlier_decisions, known_fields
 from web.i18n import current_language
+from web.people import display_name
 from web.submission import errors_in, expected_version, load_form, submitted_values
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -51,9 +52,12 @@ def submit(task_id: UUID) -> Response | tuple[str, int]:
         )
     except InvalidSubmission as exc:
         return render_task(detail, values=values, error=exc), 422
-    except (TaskNotReady, ConcurrentUpdate, NotAuthorized):
-        # Completed or claimed by a colleague since the form was shown: keep the input.
-        return render_task(detail, values=values, conflict=True), 409
+    except (TaskNotReady, ConcurrentUpdate, NotAuthorized) as exc:
+        # Completed or claimed since the form was shown (by a colleague, or by this
+        # user in another tab), or the request moved on: keep the input, say which.
+        fresh = _reread(task_id, actor) or detail
+        conflict = conflict_of(fresh.task, refused=isinstance(exc, NotAuthorized))
+        return render_task(fresh, values=values, conflict=conflict), 409
     except NotFound:
         return render_template("tasks/gone.html", values=values), 404
     flash(
@@ -92,10 +96,35 @@ def assign(task_id: UUID) -> Response:
     message = gettext(
         "%(title)s is now assigned to %(user)s",
         title=task.label(current_language()),
-        user=task.assignee or "",
+        user=display_name(task.assignee),
     )
     flash(message, "success")
     return redirect(next_url())
+
+
+def _reread(task_id: UUID, actor: Actor) -> TaskDetail | None:
+    """The task as it is now (None when it is no longer visible to ``actor``)."""
+    try:
+        return current_engine().get_task(task_id, actor=actor)
+    except NotFound:
+        return None
+
+
+def conflict_of(task: TaskInfo, *, refused: bool = False) -> str:
+    """Say why a submission lost: who finished or holds the task, or a newer state.
+
+    "yours" (done in another tab), "done" (by someone else), "claimed" (a colleague
+    holds it), "closed" (cancelled, or no longer the user's to do), "changed" (still
+    open for the user: the request moved on since the form was shown).
+    """
+    me = current_actor().username
+    if task.state is not TaskState.READY:
+        if task.completed_by == me:
+            return "yours"
+        return "done" if task.completed_by else "closed"
+    if task.assignee not in (None, me):
+        return "claimed"
+    return "closed" if refused else "changed"
 
 
 def render_task(
@@ -103,20 +132,25 @@ def render_task(
     *,
     values: Mapping[str, object],
     error: InvalidSubmission | None = None,
-    conflict: bool = False,
+    conflict: str = "",
 ) -> str:
     """Render tasks/show.html for ``detail`` with the given field values and errors."""
     lang, task, actor = current_language(), detail.task, current_actor()
     spec = load_form(task.form_key)
     errors = errors_in(error, lang) if error else {}
+    known = known_fields(detail.history, spec)
     return render_template(
         "tasks/show.html",
         detail=detail,
         task=task,
         spec=spec,
         fields=forms.fields(spec, values, lang=lang, errors=errors) if spec else [],
-        readonly=forms.readonly_fields(spec, detail.data, lang=lang) if spec else [],
-        decisions=earlier_decisions(detail.history, lang),
+        readonly=(
+            forms.readonly_fields(spec, detail.data, lang=lang, known=known)
+            if spec
+            else []
+        ),
+        decisions=earlier_decisions(detail.history, lang, known),
         general_errors=forms.general_errors(spec, errors) if spec else [],
         instructions=(
             detail.instructions_en
@@ -125,7 +159,7 @@ def render_task(
         ),
         conflict=conflict,
         is_open=task.state is TaskState.READY
-        and not conflict
+        and conflict in ("", "changed")
         and task.assignee in (None, actor.username),
         can_assign=can_assign(actor),
     )

@@ -12,8 +12,11 @@ from flask import Flask, g
 from flask_babel import format_datetime, gettext, lazy_gettext, lazy_pgettext
 from markupsafe import Markup, escape
 
+import forms
 from engine import GroupInfo
 from web import current_engine
+from web.i18n import current_language
+from web.people import person
 
 STATUS_LABELS = {
     "running": lazy_gettext("Running"),
@@ -84,7 +87,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(chosen_values)
     app.add_template_filter(input_attributes)
     app.add_template_filter(display_value)
+    app.add_template_filter(as_view)
     app.add_template_global(group_title)
+    app.add_template_global(person)
+    app.add_template_global(holder)
     app.jinja_env.globals.update(
         status_labels=STATUS_LABELS,
         outcome_labels=OUTCOME_LABELS,
@@ -113,9 +119,9 @@ def input_attributes(field: object) -> Markup:
     attrs: dict[str, object] = dict(INPUT_TYPES.get(getattr(field, "widget", ""), {}))
     attrs.setdefault("type", "text")
     names = (("min", "min"), ("max", "max"), ("step", "step"), ("pattern", "pattern"))
-    for attr, html in (*names, ("max_length", "maxlength")):
+    for attr, html in (*names, ("max_length", "maxlength"), ("format_hint", "title")):
         value = getattr(field, attr, None)
-        if value is not None and not (attr == "step" and attrs["type"] == "text"):
+        if value not in (None, "") and not (attr == "step" and attrs["type"] == "text"):
             attrs[html] = value
     return Markup("").join(
         Markup(' {}="{}"').format(escape(name), escape(str(value)))
@@ -136,15 +142,32 @@ def display_value(value: object) -> str:
     return str(value)
 
 
+def as_view(value: object) -> forms.Node:
+    """Return a stored value as text, labelled pairs or a table (see _values.html)."""
+    return forms.view(value, lang=current_language())
+
+
 def group_title(name: str | None, lang: str) -> str:
     """Return a group's title in ``lang`` (its name when the group is unknown)."""
     if not name:
         return ""
+    group = _groups().get(name)
+    if group is None:
+        return name
+    return group.title_en if lang == "en" and group.title_en else group.title
+
+
+def holder(name: str | None, lang: str) -> Markup | str:
+    """Return who holds a step: a group's title, else the person of that user name."""
+    if name and name in _groups():
+        return group_title(name, lang)
+    return person(name)
+
+
+def _groups() -> dict[str, GroupInfo]:
+    """Every group by name, read once per request."""
     groups: dict[str, GroupInfo] | None = g.get("group_titles")
     if groups is None:
         groups = {group.name: group for group in current_engine().list_groups()}
         g.group_titles = groups
-    group = groups.get(name)
-    if group is None:
-        return name
-    return group.title_en if lang == "en" and group.title_en else group.title
+    return groups

@@ -149,7 +149,9 @@ def test_visit_approval_end_to_end_in_chinese(page: Page, ui: UI) -> None:
     expect(page.locator(f"#instance-{instance_id}")).to_contain_text("已批准")
     ui.screenshot(page, "my-requests")
     page.goto(f"{ui.server.url}/instances/{instance_id}")
-    expect(page.locator("table.log")).to_contain_text("yang.li")
+    history = page.locator("section[aria-labelledby=history-heading] table.log")
+    # people by display name; the user name is the tooltip
+    expect(history.locator(".person[title='yang.li']").first).to_have_text("杨丽")
     ui.screenshot(page, "instance-completed")
     actor = ui.server.engine.get_actor("zhang.wei")
     instance = ui.server.engine.get_instance(instance_id, actor=actor)

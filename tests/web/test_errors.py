@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 import pytest
 from flask import Flask, abort
+from flask.testing import FlaskClient
 
 from engine.errors import (
     AuthenticationFailed,
@@ -77,3 +81,25 @@ def test_api_errors_are_json(raising_app: Flask) -> None:
     response = raising_app.test_client().get("/api/boom")
     assert response.status_code == 422
     assert response.json["error"]["errors"] == {"amount": ["must be money"]}
+
+
+def test_error_page_speaks_chinese_and_folds_the_engines_english_detail(
+    auth: Any, client: FlaskClient
+) -> None:
+    auth.login()
+    page = client.get(f"/tasks/{UUID(int=7)}").text
+    body = page.split('<section class="card error-page">', 1)[1]
+    assert "未找到" in body and "此页面不存在，或您无权查看。" in body
+    assert "详情：" not in body
+    folded = body.split('<details class="detail muted">', 1)[1].split("</details>")[0]
+    assert "技术详情" in folded and f'<p lang="en"><code>no task {UUID(int=7)}' in folded
+
+
+def test_error_page_in_english_shows_the_detail_inline(
+    auth: Any, client: FlaskClient
+) -> None:
+    auth.login()
+    auth.post("/language", {"lang": "en"})
+    page = client.get(f"/tasks/{UUID(int=7)}").text
+    assert "Not found" in page and f"Details:</span> no task {UUID(int=7)}" in page
+    assert '<details class="detail' not in page

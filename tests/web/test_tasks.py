@@ -106,12 +106,12 @@ def test_someone_else_completed_first_keeps_input(
         {"review_decision": "reject", "review_opinion": "我的意见<很长>"},
     )
     assert response.status_code == 409
-    assert "他人已先完成此任务" in response.text
+    assert "web.director2 已先完成此任务" in response.text
     assert "我的意见&lt;很长&gt;</textarea>" in response.text
     assert ">提交</button>" not in response.text
 
 
-def test_stale_expected_version_is_a_conflict(
+def test_stale_expected_version_keeps_the_form_open_to_submit_again(
     auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
 ) -> None:
     task = review_task(web_engine, started)
@@ -124,6 +124,36 @@ def test_stale_expected_version_is_a_conflict(
     )
     assert response.status_code == 409
     assert 'value="approve" checked' in response.text
+    assert "此申请已有变化" in response.text and ">提交</button>" in response.text
+    assert "他人" not in response.text
+    again = {"review_decision": "approve", "_expected_version": shown_version(response)}
+    assert auth.post(f"/tasks/{task.id}", again).status_code == 302
+
+
+def shown_version(response: Any) -> str:
+    match = re.search(r'name="_expected_version" value="(\d+)"', response.text)
+    assert match
+    return match.group(1)
+
+
+def test_second_submit_from_another_tab_says_you_already_completed_it(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    task = review_task(web_engine, started)
+    auth.login("web.director")
+    version = shown_version(client.get(f"/tasks/{task.id}"))  # two tabs, one form
+    first = {"review_decision": "approve", "_expected_version": version}
+    assert auth.post(f"/tasks/{task.id}", first).status_code == 302
+    second = {"review_decision": "reject", "review_opinion": "第二个标签页",
+              "_expected_version": version}
+    response = auth.post(f"/tasks/{task.id}", second)
+    assert response.status_code == 409
+    assert "您已完成此任务" in response.text and "他人" not in response.text
+    assert "第二个标签页</textarea>" in response.text
+    assert ">提交</button>" not in response.text
+    auth.post("/language", {"lang": "en"})
+    response = auth.post(f"/tasks/{task.id}", second)
+    assert "You already completed this task" in response.text
 
 
 def test_other_users_task_is_not_found(
@@ -148,6 +178,7 @@ def test_task_claimed_by_a_colleague_is_read_only(
     assert auth.post(f"/tasks/{task.id}/claim", {}).status_code == 409
     response = auth.post(f"/tasks/{task.id}", {"review_decision": "approve"})
     assert response.status_code == 409 and 'value="approve" checked' in response.text
+    assert "此任务已由 web.director 认领" in response.text
 
 
 def test_unknown_task_id_is_404(auth: AuthActions, client: FlaskClient) -> None:

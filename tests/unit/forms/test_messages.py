@@ -142,6 +142,30 @@ def test_validate_uses_pattern_message_when_given(make_spec: MakeSpec) -> None:
     assert error.errors_zh == {"phone": ["须为11位手机号"], "code": ["格式不正确"]}
 
 
+def test_pattern_errors_without_a_message_say_the_format_they_expect(
+    make_spec: MakeSpec,
+) -> None:
+    spec = make_spec(
+        {
+            "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+            "phone": {"type": "string", "pattern": "^[0-9+\\- ]{5,20}$"},
+            "code": {"type": "string", "pattern": "^[A-Z]+$", "examples": ["ABC"]},
+        }
+    )
+    error = errors_of(
+        spec, {"at": "9.30", "month": "2026/10", "phone": "abc", "code": "x"}
+    )
+    assert error.errors_zh == {
+        "at": ["须为“时:分”格式的时间（HH:MM），例如 09:30"],
+        "month": ["须为“年-月”格式的月份（YYYY-MM），例如 2026-10"],
+        "phone": ["须为电话号码：5 至 20 位数字、空格、+ 或 -，例如 0571-88886666"],
+        "code": ["格式不正确，应类似 ABC"],
+    }
+    assert error.errors["at"] == ["must be a time as HH:MM, e.g. 09:30"]
+    assert error.errors["code"] == ["is not in the expected format, e.g. ABC"]
+
+
 def test_validate_checks_formats_when_format_checker_applies(
     make_spec: MakeSpec,
 ) -> None:

@@ -232,3 +232,11 @@ def test_readonly_fields_show_raw_value_when_not_an_enum(
         readonly_spec, {"manager_decision": "escalate", "decision": None}, lang="en"
     )
     assert [(f.name, f.value) for f in shown] == [("manager_decision", "escalate")]
+
+
+def test_pattern_field_carries_the_format_it_expects(make_spec: MakeSpec) -> None:
+    month = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+    assert only_field(make_spec, month, lang="zh").format_hint == (
+        "须为“年-月”格式的月份（YYYY-MM），例如 2026-10"
+    )
+    assert only_field(make_spec, {"type": "string"}).format_hint == ""
