@@ -277,7 +277,7 @@ def timed(call: Callable[[], object], repeat: int = 5) -> float:
 def deep_cursor(engine: BenchEngine, filters: AuditFilter, depth: int) -> str:
     """The cursor a user would hold after paging ``depth`` events into the results."""
     query = (
-        filtered(filters)
+        filtered(filters, timezone.utc)
         .order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
         .offset(depth - 1)
         .limit(1)
@@ -335,7 +335,9 @@ def _count(engine: BenchEngine, filters: AuditFilter) -> int:
     with engine.sessions.begin() as session:
         return int(
             session.scalar(
-                select(func.count()).select_from(filtered(filters).subquery())
+                select(func.count()).select_from(
+                    filtered(filters, timezone.utc).subquery()
+                )
             )
             or 0
         )

@@ -7,12 +7,13 @@ inside theirs, and check the actor before the first chunk is produced.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from engine import (
     auditchain,
+    auditlines,
     auditrecord,
     auditreports,
     auditsearch,
@@ -73,14 +74,16 @@ class AuditAPI(EngineBase):
         name: str,
         *,
         actor: Actor,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
         process_id: str | None = None,
         options: Mapping[str, str] | None = None,
     ) -> ReportInfo:
         """A canned report (``auditreports.REPORTS``) over events in [since, until).
 
         Args:
+            since, until: instants, or office days (a ``date`` in the engine's time
+                zone, ``until`` included), as ``AuditFilter`` reads them.
             options: field names to read, overriding ``auditreports.DEFAULT_OPTIONS``.
         Raises:
             NotAuthorized: not an admin or auditor.
@@ -193,12 +196,14 @@ class AuditAPI(EngineBase):
 
     @staticmethod
     def verify_audit_file(data: bytes) -> VerificationResult:
-        """Check an exported instance record offline (no database needed).
+        """Check an exported instance record or JSON Lines export offline (no database
+        needed). A JSON Lines export proves each event and the links between
+        neighbours; only a record also proves that none of its instance's is missing.
 
         Raises:
-            InvalidInput: the bytes are not a Signoff audit record.
+            InvalidInput: the bytes are neither (a CSV export, say), naming what is.
         """
-        return auditrecord.verify(data)
+        return auditlines.verify_file(data)
 
 
 def _snapshot(session: Session) -> None:

@@ -72,7 +72,8 @@ def add_commands(sub: Any, add: Add) -> None:
     )
 
 
-def _actor(engine: Engine, args: argparse.Namespace) -> Actor:
+def actor_of(engine: Engine, args: argparse.Namespace) -> Actor:
+    """The user named by ``--as``, or the system when none is given."""
     return engine.get_actor(args.user) if args.user else SYSTEM
 
 
@@ -119,15 +120,15 @@ def _message(engine: Engine, args: argparse.Namespace) -> Any:
     if not isinstance(data, dict):
         raise InvalidInput("--data must be a JSON object")
     return engine.deliver_message(
-        args.name, correlation_key=args.key, data=data, actor=_actor(engine, args)
+        args.name, correlation_key=args.key, data=data, actor=actor_of(engine, args)
     )
 
 
 def _jobs(engine: Engine, args: argparse.Namespace) -> Any:
     return engine.list_jobs(
-        actor=_actor(engine, args), failed_only=args.failed
+        actor=actor_of(engine, args), failed_only=args.failed
     )
 
 
 def _retry_job(engine: Engine, args: argparse.Namespace) -> Any:
-    return engine.retry_job(args.job_id, actor=_actor(engine, args))
+    return engine.retry_job(args.job_id, actor=actor_of(engine, args))

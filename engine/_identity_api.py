@@ -16,13 +16,25 @@ from engine.records import SYSTEM, Actor, GroupInfo, Role, UserInfo
 class IdentityAPI(EngineBase):
     def ensure_group(self, name: str, *, title: str, title_en: str, actor: Actor
                      ) -> GroupInfo:
-        """Create or retitle a group (a lane name). Admin only."""
+        """Create or retitle a group (a lane name). Admin only.
+
+        A new group is recorded as ``group_created``, changed titles as
+        ``group_updated`` with their values before and after; the returned
+        ``outcome`` says which ("unchanged" when the titles were already these).
+        """
         identity.require_admin(actor)
         with self._tx() as session:
-            if identity.ensure_group(session, name, title=title, title_en=title_en):
+            created, changes = identity.ensure_group(session, name, title=title,
+                                                     title_en=title_en)
+            if created:
                 audit.record(session, AuditType.GROUP_CREATED, actor=actor.username,
-                             at=self.now(), payload={"group": name})
-        return GroupInfo(name=name, title=title, title_en=title_en)
+                             at=self.now(), payload={"group": name, "title": title,
+                                                     "title_en": title_en})
+            elif changes:
+                audit.record(session, AuditType.GROUP_UPDATED, actor=actor.username,
+                             at=self.now(), payload={"group": name, **changes})
+        outcome = "created" if created else "updated" if changes else "unchanged"
+        return GroupInfo(name=name, title=title, title_en=title_en, outcome=outcome)
 
     def add_user(self, username: str, *, password: str, groups: Iterable[str] = (),
                  role: Role = Role.STAFF, display_name: str = "", language: str = "zh",

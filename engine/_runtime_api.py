@@ -117,7 +117,8 @@ class RuntimeAPI(EngineBase):
             raise NotAuthorized(f"{actor.username} may not reassign tasks")
 
         def change(session: Session, row: HumanTask, who: Actor) -> dict[str, Any]:
-            target = identity.to_actor(session, identity.get_user(session, assignee))
+            target = identity.to_info(session, identity.get_user(session, assignee))
+            identity.require_task_taker(target)
             if row.lane is not None and row.lane not in target.groups:
                 raise InvalidInput(f"{assignee} is not in group {row.lane}")
             previous, row.assignee = row.assignee, assignee
@@ -232,6 +233,12 @@ def _claim(session: Session, row: HumanTask, actor: Actor) -> dict[str, Any]:
         raise TaskNotReady(f"this task was already claimed by {row.assignee}")
     if not (row.lane in actor.groups or (row.lane is None and actor.is_admin)):
         raise NotAuthorized(f"{actor.username} is not in group {row.lane}")
+    identity.require_active(session, actor)
+    instance = session.get(ProcessInstance, row.instance_id)
+    if instance is not None and instance.status != InstanceStatus.RUNNING.value:
+        raise InstanceNotRunnable(
+            f"instance {instance.id} is {instance.status}: its tasks cannot be claimed"
+            " until it runs again")
     row.assignee = actor.username
     return {}
 

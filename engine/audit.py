@@ -48,6 +48,7 @@ class AuditType(str, Enum):
     USER_CREATED = "user_created"
     USER_UPDATED = "user_updated"
     GROUP_CREATED = "group_created"
+    GROUP_UPDATED = "group_updated"
     LOGIN_FAILED = "login_failed"
     INSTANCE_STARTED = "instance_started"
     INSTANCE_COMPLETED = "instance_completed"

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
-    """What an auditor searches for; every field left empty matches everything."""
+    """What an auditor searches for; every field left empty matches everything.
+
+    ``user`` matches a user name or display name, or the start of one. ``since`` and
+    ``until`` are instants (``until`` exclusive) or office days (a ``date``, in the
+    engine's time zone: from the start of ``since`` to the end of ``until``).
+    """
 
     process_id: str | None = None
     instance_id: int | None = None
     business_key: str | None = None
     user: str | None = None
     event_types: tuple[str, ...] = ()
-    since: datetime | None = None  # inclusive
-    until: datetime | None = None  # exclusive
+    since: datetime | date | None = None
+    until: datetime | date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +165,21 @@ class VerificationResult:
     head_hash: str
     problem: ChainProblem | None = None
     source: str = "database"
+    # Places where a (filtered) export skips positions of the chain: what is missing
+    # there was not checked.
+    gaps: int = 0
 
     def summary(self) -> str:
         if self.ok:
+            unchecked = (
+                f"; {self.gaps} gap(s) in seq between exported events were not "
+                f"checked (verify the database or an instance record for that)"
+                if self.gaps
+                else ""
+            )
             return (
                 f"audit chain intact: {self.checked} event(s) from the {self.source}; "
-                f"head seq {self.head_seq} hash {self.head_hash}"
+                f"head seq {self.head_seq} hash {self.head_hash}{unchecked}"
             )
         problem = self.problem
         assert problem is not None

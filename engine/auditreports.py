@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -61,10 +61,13 @@ DEFAULT_OPTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What a report looks at: a time range, maybe one process, field options."""
+    """What a report looks at: a time range, maybe one process, field options.
 
-    since: datetime | None
-    until: datetime | None
+    The range is read as ``AuditFilter`` reads it (a date is an office day).
+    """
+
+    since: datetime | date | None
+    until: datetime | date | None
     process_id: str | None
     now: datetime
     options: Mapping[str, str]

@@ -10,17 +10,19 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, literal, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Select, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from engine import auditchain
+from engine import auditchain, deadline_config
 from engine.audit_records import AuditFilter, AuditPage, ChainEntry
+from engine.calendar import day_bound
 from engine.db import UTCDateTime
 from engine.errors import InvalidInput
-from engine.models import AuditEvent
+from engine.models import AppUser, AuditEvent
+from engine.records import SYSTEM
 from engine.values import plain
 
 MAX_PAGE = 500
@@ -28,7 +30,11 @@ EXPORT_BATCH = 1000
 # seq first: the order an auditor reads the chain in.
 CSV_COLUMNS = ("seq", *(f for f in auditchain.CONTENT_FIELDS if f != "seq"), "prev_hash",
                "content_hash", "row_hash")
+# The header says what the times are: UTC, written like 2026-11-22T19:02:00.000000Z.
+CSV_HEADER = tuple("at_utc" if c == "at" else c for c in CSV_COLUMNS)
 FORMATS = ("csv", "jsonl")
+# Excel reads a CSV file as UTF-8 (and so shows Chinese) only when it starts with this.
+BOM = "\ufeff"
 
 
 def to_chain_entry(row: AuditEvent) -> ChainEntry:
@@ -70,25 +76,48 @@ def entry_document(entry: ChainEntry) -> dict[str, Any]:
     }
 
 
-def filtered(filters: AuditFilter) -> Select[AuditEvent]:
-    """The events matching ``filters``, not yet ordered."""
+def filtered(filters: AuditFilter, zone: tzinfo) -> Select[AuditEvent]:
+    """The events matching ``filters``, not yet ordered; days are office days in
+    ``zone``."""
     query = select(AuditEvent)
     equal = {
         AuditEvent.process_id: filters.process_id,
         AuditEvent.instance_id: filters.instance_id,
         AuditEvent.business_key: filters.business_key,
-        AuditEvent.actor: filters.user,
     }
     for column, value in equal.items():
         if value is not None and value != "":
             query = query.where(column == value)
+    if filters.user:
+        query = query.where(by_user(filters.user))
     if filters.event_types:
         query = query.where(AuditEvent.event_type.in_(list(filters.event_types)))
-    if filters.since is not None:
-        query = query.where(AuditEvent.at >= filters.since)
-    if filters.until is not None:
-        query = query.where(AuditEvent.at < filters.until)
+    since = day_bound(filters.since, zone)
+    until = day_bound(filters.until, zone, end=True)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
     return query
+
+
+def by_user(text: str) -> ColumnElement[bool]:
+    """Events by the user named ``text``, or by users whose user name or display name
+    starts with it ("zhao", "赵敏"). Names are looked up among the users, so the
+    actor column is still matched by equality (its index keeps paging cheap)."""
+    names = select(AppUser.username).where(
+        or_(
+            AppUser.username.startswith(text.lower(), autoescape=True),
+            AppUser.display_name.istartswith(text, autoescape=True),
+        )
+    )
+    exact = [text, SYSTEM.username] if SYSTEM.username.startswith(text) else [text]
+    return or_(AuditEvent.actor.in_(exact), AuditEvent.actor.in_(names))
+
+
+def office_zone(session: Session) -> tzinfo:
+    """The time zone office days are counted in (the engine's configured one)."""
+    return deadline_config.of(session).zone
 
 
 def _position(at: datetime, seq: int) -> Any:
@@ -116,7 +145,9 @@ def search(
 ) -> AuditPage:
     """One page of matching events, newest first, after ``cursor`` when given."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = filtered(filters).order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
+    query = filtered(filters, office_zone(session)).order_by(
+        AuditEvent.at.desc(), AuditEvent.seq.desc()
+    )
     if cursor:
         at, seq = decode_cursor(cursor)
         query = query.where(tuple_(AuditEvent.at, AuditEvent.seq) < _position(at, seq))
@@ -132,7 +163,11 @@ def iter_entries(
     session: Session, filters: AuditFilter, *, batch: int = EXPORT_BATCH
 ) -> Iterator[ChainEntry]:
     """Every matching event, oldest first, fetched in keyset batches (flat memory)."""
-    base = filtered(filters).order_by(AuditEvent.at, AuditEvent.seq).limit(batch)
+    base = (
+        filtered(filters, office_zone(session))
+        .order_by(AuditEvent.at, AuditEvent.seq)
+        .limit(batch)
+    )
     after: tuple[datetime, int] | None = None
     while True:
         query = base
@@ -151,10 +186,12 @@ def iter_entries(
 def export_csv(
     entries: Iterator[ChainEntry], *, batch: int = EXPORT_BATCH
 ) -> Iterator[str]:
-    """CSV text in chunks: a header, then one row per event (payload as JSON)."""
+    """CSV text in chunks: a byte order mark and a header, then one row per event
+    (times in UTC, payload as JSON)."""
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_HEADER)
     for count, entry in enumerate(entries, start=1):
         document = entry_document(entry)
         document["payload"] = json.dumps(
@@ -171,7 +208,7 @@ def export_csv(
 
 
 def export_jsonl(entries: Iterator[ChainEntry]) -> Iterator[str]:
-    """One JSON object per line, each with its chain hashes."""
+    """One JSON object per line, each with its chain hashes; ``at`` is UTC (``Z``)."""
     for entry in entries:
         yield json.dumps(
             entry_document(entry), ensure_ascii=False, sort_keys=True

@@ -23,7 +23,7 @@ from engine.audit_records import (
     TimelineStep,
 )
 from engine.errors import NotFound
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.models import AuditEvent, ProcessInstance
 
 _CLOSING = {"task_completed", "task_cancelled"}
 _ENDING = {"instance_completed", "instance_cancelled"}
@@ -114,6 +114,24 @@ class _State:
     data: dict[str, Any] = field(default_factory=dict)
     open_tasks: dict[str, _Open] = field(default_factory=dict)
     started_at: datetime | None = None
+    # A task's names as last recorded on the trail, for its events that record none.
+    titles: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def recorded_titles(
+        self, task_id: str | None, payload: Mapping[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """The names an event recorded, else the ones its task's earlier events did.
+
+        Never the task's current names: a later rename or migration must not rewrite
+        what the trail says happened.
+        """
+        known = self.titles.get(task_id or "", (None, None))
+        if "title" not in payload and "title_en" not in payload:
+            return known
+        names = (payload.get("title"), payload.get("title_en"))
+        if task_id:
+            self.titles[task_id] = names
+        return names
 
 
 def timeline(session: Session, instance_id: int, *, now: datetime) -> InstanceTimeline:
@@ -126,15 +144,8 @@ def timeline(session: Session, instance_id: int, *, now: datetime) -> InstanceTi
         .where(AuditEvent.instance_id == instance_id)
         .order_by(AuditEvent.at, AuditEvent.seq)
     )
-    titles = dict(
-        session.execute(
-            select(HumanTask.id, HumanTask.title).where(
-                HumanTask.instance_id == instance_id
-            )
-        ).all()
-    )
     state = _State(started_at=instance.started_at)
-    steps = [_step(row, state, titles, index) for index, row in enumerate(rows)]
+    steps = [_step(row, state, index) for index, row in enumerate(rows)]
     for task in state.open_tasks.values():
         if task.due_at is not None:
             late = Deadline.OVERDUE if task.due_at < now else Deadline.PENDING
@@ -151,9 +162,7 @@ def timeline(session: Session, instance_id: int, *, now: datetime) -> InstanceTi
     )
 
 
-def _step(
-    row: AuditEvent, state: _State, titles: Mapping[str, str], index: int
-) -> TimelineStep:
+def _step(row: AuditEvent, state: _State, index: int) -> TimelineStep:
     payload: Mapping[str, Any] = row.payload or {}
     values = submitted(row.event_type, payload)
     if row.event_type in _COMPUTED:
@@ -184,6 +193,7 @@ def _step(
                        if isinstance(r, Mapping) and isinstance(r.get("row"), int)),
         )
     details = {k: v for k, v in payload.items() if k not in _DATA_KEYS}
+    title, title_en = state.recorded_titles(row.task_id, payload)
     return TimelineStep(
         event_id=row.id,
         seq=row.seq,
@@ -192,7 +202,7 @@ def _step(
         event_type=row.event_type,
         bpmn_id=row.bpmn_id,
         task_id=row.task_id,
-        title=titles.get(row.task_id or "") or payload.get("title"),
+        title=title,
         duration=duration,
         due_at=due_at,
         deadline=deadline,
@@ -200,7 +210,7 @@ def _step(
         decision=decision,
         escalation=is_escalation(row.event_type, payload),
         details=details,
-        title_en=payload.get("title_en"),
+        title_en=title_en,
     )
 
 

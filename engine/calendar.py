@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 _DAY_OF_MONTH = re.compile(
@@ -73,6 +73,18 @@ class WorkCalendar:
             if candidate >= local:
                 return candidate
         raise ValueError(f"no deadline found for {text!r}")  # unreachable: months ahead
+
+
+def day_bound(
+    value: datetime | date | None, zone: tzinfo, *, end: bool = False
+) -> datetime | None:
+    """An instant of a time range: a datetime as it is, an office day (a ``date``) as
+    the UTC instant its local start (``end``: the next day's start, exclusive) falls on.
+    """
+    if value is None or isinstance(value, datetime):
+        return value
+    day = value + timedelta(days=1) if end else value
+    return datetime.combine(day, time(), zone).astimezone(timezone.utc)
 
 
 def parse_working_days(text: str) -> int | None:

@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
+import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import asdict, is_dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from engine import _deadlines_cli, demo
-from engine.audit_records import AuditFilter, VerificationResult
+from engine import _audit_cli, _deadlines_cli, demo
+from engine._deadlines_cli import actor_of
+from engine.audit_records import VerificationResult
 from engine.config import EngineConfig
 from engine.core import Engine
 from engine.errors import EngineError, InvalidInput, InvalidSubmission
-from engine.records import SYSTEM, Actor, Role
+from engine.records import SYSTEM, Role
 from engine.values import plain
 
 Handler = Callable[[Engine, argparse.Namespace], Any]
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
          ("--data", dict(default="{}")), _JSON)
     _add(sub, "instance", _instance, "show an instance", ("instance_id", dict(type=int)),
          ("--as", dict(dest="user", default=None)), _JSON)
-    _add_audit(sub)
+    _audit_cli.add_commands(sub, _add)
     _add(sub, "fire-timers", _fire, "fire due timers once")
     _deadlines_cli.add_commands(sub, _add)
     _add(sub, "retry", _retry, "retry an errored instance", ("instance_id", dict(type=int)),
@@ -87,8 +89,21 @@ def _add(sub: Any, name: str, handler: Handler, help_text: str,
 def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        return _run(args, engine)
+    except BrokenPipeError:
+        # The reader went away (`signoff audit --json | head`): stop without a
+        # traceback, and point stdout at nothing so the final flush cannot fail again.
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE  # what a shell reports for a command it stopped
+
+
+def _run(args: argparse.Namespace, engine: Engine | None) -> int:
+    try:
         engine = engine or Engine.from_config(EngineConfig.from_env())
         result = args.handler(engine, args)
+    except BrokenPipeError:
+        raise
     except InvalidSubmission as exc:
         for field, messages in exc.errors.items():
             for message in messages:
@@ -101,6 +116,7 @@ def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> 
         print(f"error: {exc}", file=sys.stderr)
         return 1
     _print(result, getattr(args, "json", False))
+    sys.stdout.flush()  # here, so that a closed pipe is noticed inside ``main``
     return 3 if isinstance(result, VerificationResult) and not result.ok else 0
 
 
@@ -133,10 +149,6 @@ def _line(item: Any) -> str:
                         "status", "lane", "assignee", "event_type", "actor", "at",
                         "username", "role", "groups", "created") if k in data]
     return "  ".join(f"{k}={data[k]}" for k in keys)
-
-
-def _actor(engine: Engine, args: argparse.Namespace) -> Actor:
-    return engine.get_actor(args.user) if args.user else SYSTEM
 
 
 def _load_json(text: str) -> dict[str, Any]:
@@ -176,7 +188,7 @@ def _deploy(engine: Engine, args: argparse.Namespace) -> list[Any]:
                           if p.suffix in (".bpmn", ".dmn")})
         else:
             files[path.name] = path.read_bytes()
-    return engine.deploy(files, actor=_actor(engine, args), comment=args.comment)
+    return engine.deploy(files, actor=actor_of(engine, args), comment=args.comment)
 
 
 def _definitions(engine: Engine, args: argparse.Namespace) -> list[Any]:
@@ -185,82 +197,25 @@ def _definitions(engine: Engine, args: argparse.Namespace) -> list[Any]:
 
 def _start(engine: Engine, args: argparse.Namespace) -> Any:
     return engine.start_instance(args.process_id, _load_json(args.data),
-                                 actor=_actor(engine, args), business_key=args.business_key,
-                                 version=args.version)
+                                 actor=actor_of(engine, args),
+                                 business_key=args.business_key, version=args.version)
 
 
 def _tasks(engine: Engine, args: argparse.Namespace) -> list[Any]:
-    return engine.inbox(_actor(engine, args), scope=args.scope, limit=500)
+    return engine.inbox(actor_of(engine, args), scope=args.scope, limit=500)
 
 
 def _claim(engine: Engine, args: argparse.Namespace) -> Any:
-    return engine.claim_task(args.task_id, actor=_actor(engine, args))
+    return engine.claim_task(args.task_id, actor=actor_of(engine, args))
 
 
 def _complete(engine: Engine, args: argparse.Namespace) -> Any:
     return engine.complete_task(args.task_id, _load_json(args.data),
-                                actor=_actor(engine, args))
+                                actor=actor_of(engine, args))
 
 
 def _instance(engine: Engine, args: argparse.Namespace) -> Any:
-    return engine.get_instance(args.instance_id, actor=_actor(engine, args))
-
-
-def _add_audit(sub: Any) -> None:
-    """``audit [list]`` lists events (``audit --instance N`` still works); ``audit
-    verify`` checks the hash chain or an exported file; ``audit export`` streams."""
-    as_user = ("--as", dict(dest="user", default=None))
-    listing = (("--instance", dict(type=int)), as_user, _JSON)
-    _add(sub, "audit", _audit, "show, verify or export the audit trail", *listing)
-    actions = sub.choices["audit"].add_subparsers(dest="audit_command",
-                                                  metavar="ACTION")
-    _add(actions, "list", _audit, "list audit events", *listing)
-    _add(actions, "verify", _audit_verify, "verify the hash chain (exit 3 if broken)",
-         ("--file", dict(type=Path, default=None, help="an exported instance record")),
-         as_user, _JSON)
-    _add(actions, "export", _audit_export, "export events as CSV or JSON Lines",
-         ("--format", dict(dest="fmt", default="csv", choices=["csv", "jsonl"])),
-         ("--record", dict(type=int, default=None, help="one instance, verifiable")),
-         ("--instance", dict(type=int)), ("--process", dict(default=None)),
-         ("--business-key", dict(default=None)),
-         ("--by", dict(default=None, help="events by this user")),
-         ("--type", dict(dest="types", action="append", default=[])),
-         ("--since", dict(type=_when, default=None)),
-         ("--until", dict(type=_when, default=None)),
-         ("--output", dict(type=Path, default=None)), as_user)
-
-
-def _audit(engine: Engine, args: argparse.Namespace) -> list[Any]:
-    return engine.audit_log(actor=_actor(engine, args), instance_id=args.instance)
-
-
-def _audit_verify(engine: Engine, args: argparse.Namespace) -> VerificationResult:
-    if args.file is not None:
-        return engine.verify_audit_file(args.file.read_bytes())
-    return engine.verify_audit_chain(actor=_actor(engine, args))
-
-
-def _audit_export(engine: Engine, args: argparse.Namespace) -> None:
-    actor = _actor(engine, args)
-    chunks: Iterable[str | bytes]
-    if args.record is not None:
-        chunks = [engine.export_instance_record(args.record, actor=actor)]
-    else:
-        chunks = engine.export_audit(AuditFilter(
-            process_id=args.process, instance_id=args.instance,
-            business_key=args.business_key, user=args.by,
-            event_types=tuple(args.types), since=args.since, until=args.until),
-            fmt=args.fmt, actor=actor)
-    target = args.output.open("wb") if args.output else nullcontext(sys.stdout.buffer)
-    with target as out:
-        for chunk in chunks:
-            out.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
-        out.flush()
-
-
-def _when(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return engine.get_instance(args.instance_id, actor=actor_of(engine, args))
 
 
 def _fire(engine: Engine, args: argparse.Namespace) -> str:
@@ -268,12 +223,12 @@ def _fire(engine: Engine, args: argparse.Namespace) -> str:
 
 
 def _retry(engine: Engine, args: argparse.Namespace) -> Any:
-    return engine.retry_instance(args.instance_id, actor=_actor(engine, args))
+    return engine.retry_instance(args.instance_id, actor=actor_of(engine, args))
 
 
 def _cancel(engine: Engine, args: argparse.Namespace) -> Any:
     return engine.cancel_instance(args.instance_id, reason=args.reason,
-                                  actor=_actor(engine, args))
+                                  actor=actor_of(engine, args))
 
 
 def _user_add(engine: Engine, args: argparse.Namespace) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,16 +38,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def ensure_group(session: Session, name: str, *, title: str, title_en: str) -> bool:
-    """Create the group if missing; return True when it was created."""
+def ensure_group(
+    session: Session, name: str, *, title: str, title_en: str
+) -> tuple[bool, dict[str, Any]]:
+    """Create the group, or retitle it; return whether it was created and, for an
+    existing group, each title that changed as {"before", "after"}."""
     if not GROUP_NAME.match(name):
         raise InvalidInput(f"group name {name!r} must be lower-case letters, digits, _")
     row = session.get(UserGroup, name)
-    if row is not None:
-        row.title, row.title_en = title, title_en
-        return False
-    session.add(UserGroup(name=name, title=title, title_en=title_en))
-    return True
+    if row is None:
+        session.add(UserGroup(name=name, title=title, title_en=title_en))
+        return True, {}
+    changes = {
+        field: {"before": before, "after": after}
+        for field, before, after in (
+            ("title", row.title, title),
+            ("title_en", row.title_en, title_en),
+        )
+        if before != after
+    }
+    row.title, row.title_en = title, title_en
+    return False, changes
 
 
 def group_names(session: Session) -> set[str]:
@@ -182,6 +194,21 @@ def can_view_task(actor: Actor, task: HumanTask) -> bool:
 
 def can_assign(actor: Actor) -> bool:
     return actor.is_admin or bool(actor.groups & MANAGER_GROUPS)
+
+
+def require_task_taker(user: UserInfo) -> None:
+    """Refuse to give a task to someone who may not work on it."""
+    if user.can_take_tasks:
+        return
+    why = "is deactivated" if not user.active else "is an auditor (read-only access)"
+    raise InvalidInput(f"{user.username} {why} and cannot be given tasks")
+
+
+def require_active(session: Session, actor: Actor) -> None:
+    """Refuse an actor whose account was deactivated after the Actor was made."""
+    query = select(AppUser.active).where(AppUser.username == actor.username)
+    if session.scalar(query) is False:
+        raise NotAuthorized(f"{actor.username} is deactivated and may not take tasks")
 
 
 def require_admin(actor: Actor) -> None:

@@ -85,6 +85,8 @@ class GroupInfo:
     name: str
     title: str
     title_en: str
+    # What ``ensure_group`` did: "created", "updated" or "unchanged" ("" elsewhere).
+    outcome: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,11 @@ class UserInfo:
     language: str
     active: bool
     email: str | None = None
+
+    @property
+    def can_take_tasks(self) -> bool:
+        """Whether tasks may be given to this user: active, and not a read-only auditor."""
+        return self.active and self.role is not Role.AUDITOR
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,10 @@ def create_app(
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: set SIGNOFF_SECRET_KEY")
     app.extensions["engine"] = engine
+    if isinstance(engine, Engine):  # not a stand-in that only renders templates
+        # Times are shown in the zone the engine counts office days in.
+        zone = engine.deadline_config.timezone
+        app.config.setdefault("BABEL_DEFAULT_TIMEZONE", zone)
 
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)

@@ -9,23 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from engine.audit_records import AuditFilter
 from web import current_engine
 from web.auth import current_actor, login_required
 from web.decisions import form_rows
+from web.errors import render_error
 from web.i18n import current_language
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
 PAGE_SIZE = 50
-EXPORTS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+# Whole Content-Type values: Flask appends a charset to a text/* mimetype by itself, so
+# one given in the mimetype was sent twice.
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+}
 FIELDS = ("process", "instance", "key", "user", "type", "since", "until")
+DAY_FIELDS = ("since", "until")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,22 +41,34 @@ class AuditQuery:
 
     values: Mapping[str, str]
     types: tuple[str, ...]
+    days: Mapping[str, date | None]
+    errors: Mapping[str, str]  # field name -> what is wrong with it
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], types: list[str]) -> AuditQuery:
-        values = {name: str(args.get(name, "")).strip()[:128] for name in FIELDS}
-        return cls(values=values, types=tuple(t[:64] for t in types if t)[:20])
+        values = read_fields(args, FIELDS)
+        days, errors = read_days(values)
+        return cls(
+            values=values,
+            types=tuple(t[:64] for t in types if t)[:20],
+            days=days,
+            errors=errors,
+        )
+
+    @property
+    def instance_id(self) -> int | None:
+        instance = self.values["instance"]
+        return int(instance) if instance.isascii() and instance.isdigit() else None
 
     def to_filter(self) -> AuditFilter:
-        instance = self.values["instance"]
         return AuditFilter(
             process_id=self.values["process"] or None,
-            instance_id=int(instance) if instance.isdigit() else None,
+            instance_id=self.instance_id,
             business_key=self.values["key"] or None,
             user=self.values["user"] or None,
             event_types=self.types,
-            since=_day(self.values["since"]),
-            until=_day(self.values["until"], next_day=True),
+            since=self.days["since"],
+            until=self.days["until"],
         )
 
     def args(self, **extra: str) -> dict[str, Any]:
@@ -59,15 +78,46 @@ class AuditQuery:
             kept["type"] = list(self.types)
         return {**kept, **extra}
 
+    def file_name(self, fmt: str) -> str:
+        """A download name saying what the export holds: signoff-audit-<from>-<to>."""
+        parts = ["signoff-audit"]
+        if self.instance_id is not None:
+            parts.append(f"instance-{self.instance_id}")
+        since, until = self.days["since"], self.days["until"]
+        if since or until:
+            parts.append(since.isoformat() if since else "start")
+            parts.append(until.isoformat() if until else "now")
+        else:
+            parts.append("all")
+        return f"{'-'.join(parts)}.{fmt}"
 
-def _day(text: str, *, next_day: bool = False) -> datetime | None:
-    """A YYYY-MM-DD form value as UTC midnight (the day after, for an inclusive end)."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return None
-    start = datetime.combine(day, time(), tzinfo=timezone.utc)
-    return start + timedelta(days=1) if next_day else start
+
+def read_fields(args: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """Form fields as read, defensively, from the query string."""
+    return {name: str(args.get(name, "")).strip()[:128] for name in names}
+
+
+def read_days(
+    values: Mapping[str, str],
+) -> tuple[dict[str, date | None], dict[str, str]]:
+    """The From/To fields as office days (the engine counts them in its time zone),
+    and a message for each field that is not a date."""
+    days: dict[str, date | None] = {}
+    errors: dict[str, str] = {}
+    for name in DAY_FIELDS:
+        text = values.get(name, "")
+        try:
+            days[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            days[name] = None
+            errors[name] = gettext(
+                "%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23.",
+                value=text,
+            )
+    since, until = days["since"], days["until"]
+    if since and until and since > until:
+        errors["until"] = gettext("The end date is before the start date.")
+    return days, errors
 
 
 def _query() -> AuditQuery:
@@ -76,9 +126,11 @@ def _query() -> AuditQuery:
 
 @bp.get("/")
 @login_required
-def search() -> str:
+def search() -> tuple[str, int]:
     """Search form and one page of results; ``cursor`` pages on, at any depth."""
     query = _query()
+    if query.errors:
+        return _search_page(query, page=None), 400
     page = current_engine().search_audit(
         query.to_filter(),
         actor=current_actor(),
@@ -88,24 +140,31 @@ def search() -> str:
     next_url = None
     if page.next_cursor:
         next_url = url_for(".search", **query.args(cursor=page.next_cursor))
+    return _search_page(query, page=page, next_url=next_url), 200
+
+
+def _search_page(query: AuditQuery, **context: Any) -> str:
     return render_template(
-        "auditor/search.html",
-        query=query,
-        page=page,
-        next_url=next_url,
-        exports=EXPORTS,
+        "auditor/search.html", query=query, exports=EXPORTS, **context
     )
 
 
 @bp.get("/export.<fmt>")
 @login_required
 def export(fmt: str) -> Response:
-    """Stream the current search as CSV or JSON Lines, however large."""
+    """Stream the current search as CSV or JSON Lines, however large (times in UTC)."""
+    query = _query()
+    if query.errors:
+        return Response(render_error(400, " ".join(query.errors.values())), 400)
     chunks = current_engine().export_audit(
-        _query().to_filter(), fmt=fmt, actor=current_actor()
+        query.to_filter(), fmt=fmt, actor=current_actor()
     )
-    headers = {"Content-Disposition": f'attachment; filename="audit.{fmt}"'}
-    return Response(chunks, mimetype=EXPORTS.get(fmt, "text/plain"), headers=headers)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{query.file_name(fmt)}"'
+    }
+    return Response(
+        chunks, content_type=EXPORTS.get(fmt, "text/plain"), headers=headers
+    )
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -187,24 +246,22 @@ STATE_COLUMNS = frozenset({"status", "outcome"})
 
 @bp.get("/reports")
 @login_required
-def reports() -> str:
-    """The canned reports, or one of them over an optional date range and process."""
+def reports() -> tuple[str, int]:
+    """The canned reports, or one of them over optional office days and a process."""
     engine, actor = current_engine(), current_actor()
     name = request.args.get("name", "")
-    values = {
-        k: str(request.args.get(k, "")).strip()[:128]
-        for k in ("since", "until", "process")
-    }
+    values = read_fields(request.args, ("since", "until", "process"))
+    days, errors = read_days(values)
     report = None
-    if name:
+    if name and not errors:
         report = engine.audit_report(
             name,
             actor=actor,
-            since=_day(values["since"]),
-            until=_day(values["until"], next_day=True),
+            since=days["since"],
+            until=days["until"],
             process_id=values["process"] or None,
         )
-    return render_template(
+    page = render_template(
         "auditor/reports.html",
         reports=engine.list_audit_reports(actor=actor),
         report=report,
@@ -212,7 +269,9 @@ def reports() -> str:
         column_labels=COLUMN_LABELS,
         state_labels=STATE_LABELS,
         state_columns=STATE_COLUMNS,
+        errors=errors,
     )
+    return page, 400 if errors else 200
 
 
 @bp.post("/verify")

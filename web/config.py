@@ -25,7 +25,8 @@ class Config:
     WTF_CSRF_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # BABEL_DEFAULT_TIMEZONE is the engine's office time zone (SIGNOFF_TIMEZONE) unless
+    # set here: times are shown in the zone the engine counts office days in.
     BABEL_TRANSLATION_DIRECTORIES = "translations"
 
     PAGE_SIZE = 20

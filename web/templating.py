@@ -6,10 +6,10 @@ Presentation only: no engine writes, no business rules.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, g
-from flask_babel import format_datetime, gettext, lazy_gettext, lazy_pgettext
+from flask_babel import format_datetime, get_timezone, gettext, lazy_gettext, lazy_pgettext
 from markupsafe import Markup, escape
 
 import forms
@@ -17,6 +17,7 @@ from engine import GroupInfo
 from web import current_engine
 from web.i18n import current_language
 from web.people import person
+from web.eventnotes import event_note
 
 STATUS_LABELS = {
     "running": lazy_gettext("Running"),
@@ -71,6 +72,7 @@ EVENT_LABELS = {
     "user_reactivated": lazy_gettext("User reactivated"),
     "password_reset": lazy_gettext("Password reset"),
     "group_created": lazy_gettext("Group created"),
+    "group_updated": lazy_gettext("Group changed"),
     "login_failed": lazy_gettext("Sign-in failed"),
 }
 INPUT_TYPES = {
@@ -84,6 +86,10 @@ INPUT_TYPES = {
 def init_app(app: Flask) -> None:
     """Register the filters and globals below on ``app``'s Jinja environment."""
     app.add_template_filter(format_when, "datetime")
+    app.add_template_filter(format_zoned, "zoned")
+    app.add_template_global(office_zone)
+    app.add_template_global(event_note)
+    app.add_template_test(lambda value: isinstance(value, datetime), "datetime")
     app.add_template_filter(chosen_values)
     app.add_template_filter(input_attributes)
     app.add_template_filter(display_value)
@@ -101,6 +107,24 @@ def init_app(app: Flask) -> None:
 def format_when(value: datetime | None, fmt: str = "short") -> str:
     """Format a UTC datetime in the configured time zone and the user's language."""
     return str(format_datetime(value, fmt)) if value is not None else ""
+
+
+def format_zoned(value: datetime | None) -> str:
+    """A time as an auditor quotes it: four-digit year, seconds and the UTC offset."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    offset = value.astimezone(get_timezone()).utcoffset() or timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{format_datetime(value, 'medium')} UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def office_zone() -> str:
+    """The name of the time zone times are shown in (the engine's office zone)."""
+    return str(get_timezone())
 
 
 def chosen_values(value: object) -> list[str]:

@@ -21,6 +21,7 @@ AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = (DATA / "web_sample.bpmn").read_bytes()
 NOWHERE = SAMPLE.replace(b'targetRef="request_done"', b'targetRef="nowhere"')
+OPEN = (DATA / "open_task.bpmn").read_bytes()  # one user task without a lane
 URL_VALUES = {
     "kind": "bpmn",
     "def_id": "web_sample",
@@ -299,17 +300,7 @@ def test_users_are_created_deactivated_and_get_a_new_password(
     ][0].active
 
 
-FAILING = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn='
-    b'"http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">'
-    b'<bpmn:process id="divide" isExecutable="true"><bpmn:startEvent id="start"/>'
-    b'<bpmn:scriptTask id="split" scriptFormat="python">'
-    b"<bpmn:script>share = 100 / parts</bpmn:script></bpmn:scriptTask>"
-    b'<bpmn:endEvent id="end"/>'
-    b'<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split"/>'
-    b'<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="end"/>'
-    b"</bpmn:process></bpmn:definitions>"
-)
+FAILING = (DATA / "divide.bpmn").read_bytes()  # a script that divides by zero
 
 
 def test_incident_is_listed_and_retried_with_corrected_data(
@@ -326,3 +317,36 @@ def test_incident_is_listed_and_retried_with_corrected_data(
     auth.post(f"/admin/instances/{instance.id}/retry", {"changes": '{"parts": 4}'})
     retried = web_engine.get_instance(instance.id, actor=SYSTEM)
     assert retried.status.value == "completed" and retried.data["share"] == 25
+
+
+def test_reassign_offers_only_people_who_may_take_tasks(
+    client: FlaskClient, auth: AuthActions, web_engine: Engine
+) -> None:
+    web_engine.deploy({"open.bpmn": OPEN}, actor=SYSTEM)  # no lanes: anyone's group
+    instance = web_engine.start_instance("open_task", {}, actor=SYSTEM)
+    web_engine.deactivate_user("web.gm", actor=SYSTEM)
+    auth.login("web.admin")
+    page = client.get(f"/admin/instances/{instance.id}").text
+    offered = set(re.findall(r'<option value="([^"]+)">', page))
+    assert {"web.director", "web.applicant"} <= offered
+    assert "web.auditor" not in offered and "web.gm" not in offered
+    task = re.search(r'id="task-([0-9a-f-]{36})"', page)
+    assert task
+    refused = auth.post(f"/admin/instances/{instance.id}/tasks/{task.group(1)}/assign",
+                        {"assignee": "web.auditor"})
+    assert refused.status_code == 400 and "read-only" in refused.text
+
+
+def test_saving_an_existing_group_says_updated_and_is_audited(
+    client: FlaskClient, auth: AuthActions, web_engine: Engine
+) -> None:
+    auth.login("web.admin")
+    form = {"name": "finance", "title": "财务", "title_en": "Finance office"}
+    page = client.get(auth.post("/admin/groups", form).location).text
+    assert "已更新用户组 finance" in page and "已新建" not in page
+    [event] = [e for e in web_engine.audit_log(actor=SYSTEM)
+               if e.event_type == "group_updated"]
+    assert event.actor == "web.admin" and event.payload["title_en"] == {
+        "before": "Finance", "after": "Finance office"}
+    new = {"name": "legal", "title": "法务部", "title_en": "Legal"}
+    assert "已新建用户组 legal" in client.get(auth.post("/admin/groups", new).location).text

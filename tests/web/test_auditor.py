@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine import Engine
+from engine import SYSTEM, Engine, Role, ScriptFailed
 from web import create_app
 from web.config import TestConfig
+
+DATA = Path(__file__).resolve().parent / "data"
+FAILING = (DATA / "divide.bpmn").read_bytes()  # a script that divides by zero
 
 
 @pytest.fixture
@@ -49,7 +54,7 @@ def test_export_streams_csv_with_chain_hashes(
     response = client.get(f"/auditor/export.csv?instance={started}")
     lines = response.text.splitlines()
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert lines[0].startswith("seq,id,at,actor") and len(lines) > 2
+    assert lines[0].startswith("\ufeffseq,id,at_utc,actor") and len(lines) > 2
     assert client.get("/auditor/export.xml").status_code == 400
 
 
@@ -96,3 +101,124 @@ def test_auditor_opens_the_form_a_decision_was_made_on(
     assert client.get("/auditor/events/999999/form").status_code == 404
     auth.switch("web.director")
     assert client.get(link.group(1)).status_code == 403
+
+
+# 19:02 UTC on 22 November is 03:02 on 23 November in the office (Asia/Shanghai).
+LATE_EVENING_UTC = datetime(2026, 11, 22, 19, 2, tzinfo=timezone.utc)
+SAMPLE_DATA = {"subject": "电脑采购", "amount": "1200.00", "visit_date": "2026-12-01",
+               "category": "a"}
+
+
+def start_at(web_engine: Engine, at: datetime) -> int:
+    """Start web_sample as web.applicant with the clock at ``at``."""
+    then = Engine(web_engine.sessions, forms_dir=web_engine._forms_dir,
+                  clock=lambda: at)
+    actor = then.get_actor("web.applicant")
+    return then.start_instance("web_sample", SAMPLE_DATA, actor=actor).id
+
+
+def test_day_filter_finds_the_office_day_not_the_utc_day(
+    client: FlaskClient, auth: Any, web_engine: Engine
+) -> None:
+    instance = start_at(web_engine, LATE_EVENING_UTC)
+    auth.login("web.auditor")
+    office_day = client.get("/auditor/?since=2026-11-23&until=2026-11-23").text
+    assert f">#{instance}<" in office_day
+    utc_day = client.get("/auditor/?since=2026-11-22&until=2026-11-22").text
+    assert f">#{instance}<" not in utc_day
+
+
+def test_invalid_date_is_reported_not_ignored(client: FlaskClient, auth: Any) -> None:
+    auth.login("web.auditor")
+    search = client.get("/auditor/?since=2026-13-45")
+    assert search.status_code == 400
+    assert "2026-13-45" in search.text and 'aria-invalid="true"' in search.text
+    assert 'id="event-' not in search.text
+    backwards = client.get("/auditor/?since=2026-11-23&until=2026-11-01")
+    assert backwards.status_code == 400 and 'id="err-audit-until"' in backwards.text
+    report = client.get("/auditor/reports?name=approvals_by_approver&until=2026-02-30")
+    assert report.status_code == 400 and "2026-02-30" in report.text
+    assert client.get("/auditor/export.csv?since=yesterday").status_code == 400
+
+
+def test_times_show_the_zone_and_a_four_digit_year(
+    client: FlaskClient, auth: Any, web_engine: Engine
+) -> None:
+    instance = start_at(web_engine, LATE_EVENING_UTC)
+    auth.login("web.auditor")
+    chinese = client.get(f"/auditor/instances/{instance}").text
+    assert "2026年11月23日 03:02:00 UTC+08:00" in chinese
+    web_engine.set_language("web.auditor", "en", actor=SYSTEM)
+    auth.switch("web.auditor")
+    for page in (f"/auditor/instances/{instance}", f"/auditor/?instance={instance}"):
+        english = client.get(page).text
+        assert re.search(r"Nov 23, 2026, 3:02:00\W+AM UTC\+08:00", english), page
+        assert "11/23/26" not in english
+    assert "Asia/Shanghai" in client.get("/auditor/").text
+
+
+def test_export_is_named_after_its_period_with_one_charset_and_a_bom(
+    client: FlaskClient, auth: Any, web_engine: Engine
+) -> None:
+    instance = start_at(web_engine, LATE_EVENING_UTC)
+    auth.login("web.auditor")
+    response = client.get("/auditor/export.csv?since=2026-11-23&until=2026-11-23")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="signoff-audit-2026-11-23-2026-11-23.csv"' in (
+        response.headers["Content-Disposition"])
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbfseq,id,at_utc,")
+    assert "2026-11-22T19:02:00.000000Z" in body.decode("utf-8-sig")
+    assert f",{instance}," in body.decode("utf-8-sig")
+    lines = client.get(f"/auditor/export.jsonl?instance={instance}")
+    assert lines.headers["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    assert f'filename="signoff-audit-instance-{instance}-all.jsonl"' in (
+        lines.headers["Content-Disposition"])
+
+
+def test_search_rows_say_whom_an_admin_change_concerns(
+    client: FlaskClient, auth: Any, web_engine: Engine
+) -> None:
+    web_engine.set_role("web.applicant2", Role.ADMIN, actor=SYSTEM)
+    web_engine.ensure_group("finance", title="财务", title_en="Finance", actor=SYSTEM)
+    auth.login("web.auditor")
+    changed = client.get("/auditor/?type=user_updated").text
+    assert "web.applicant2 · 角色：staff → admin" in changed
+    created = client.get("/auditor/?type=user_created").text
+    assert "web.director2 · 角色：staff · 所属组：director" in created
+    retitled = client.get("/auditor/?type=group_updated").text
+    assert "finance · 中文名称：财务部 → 财务" in retitled
+
+
+def test_timeline_shows_reasons_versions_and_the_error(
+    client: FlaskClient, auth: Any, web_engine: Engine, started: int
+) -> None:
+    web_engine.suspend_instance(started, reason="核对供应商", actor=SYSTEM)
+    web_engine.resume_instance(started, reason="供应商已确认", actor=SYSTEM)
+    sample = (DATA / "web_sample.bpmn").read_bytes()
+    web_engine.deploy({"web_sample.bpmn": sample.replace(b"Done", b"Finished")},
+                      actor=SYSTEM)
+    web_engine.migrate_instances([started], 2, actor=SYSTEM)
+    web_engine.deploy({"divide.bpmn": FAILING}, actor=SYSTEM)
+    with pytest.raises(ScriptFailed):
+        web_engine.start_instance("divide", {"parts": 0}, actor=SYSTEM)
+    [failed] = web_engine.list_instances(actor=SYSTEM, process_id="divide")
+    auth.login("web.auditor")
+    page = client.get(f"/auditor/instances/{started}").text
+    assert "原因：核对供应商" in page and "原因：供应商已确认" in page
+    assert "版本：1 → 2" in page
+    assert "division by zero" in client.get(f"/auditor/instances/{failed.id}").text
+
+
+def test_user_filter_finds_display_names_and_name_starts(
+    client: FlaskClient, auth: Any, web_engine: Engine, started: int
+) -> None:
+    web_engine.add_user("zhao.min2", password="web-test-password", display_name="赵敏",
+                        groups=("account_manager",), actor=SYSTEM)
+    zhao = web_engine.get_actor("zhao.min2")
+    web_engine.start_instance("web_sample", SAMPLE_DATA, actor=zhao)
+    auth.login("web.auditor")
+    for typed in ("zhao", "赵敏", "赵"):
+        rows = client.get("/auditor/", query_string={"user": typed,
+                                                     "type": "instance_started"})
+        assert rows.text.count('id="event-') == 1, typed

@@ -82,7 +82,7 @@ def instance(instance_id: int) -> str:
         versions=versions,
         tasks=admin_engine().list_instance_tasks(instance_id, actor=who),
         history=engine.history(instance_id, actor=who),
-        users=[u for u in engine.list_users(actor=who) if u.active],
+        users=[u for u in engine.list_users(actor=who) if u.can_take_tasks],
         data_json=json.dumps(dict(info.data), ensure_ascii=False, indent=2),
         event_labels=ADMIN_EVENT_LABELS,
     )

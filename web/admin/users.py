@@ -110,13 +110,20 @@ def reset_password(username: str) -> str:
 
 @bp.post("/groups")
 def create_group() -> Response:
-    """Add a group (a lane name) with its Chinese and English titles."""
+    """Add a group (a lane name), or retitle an existing one, in Chinese and English."""
     form = request.form
-    current_engine().ensure_group(
+    group = current_engine().ensure_group(
         form.get("name", "").strip(),
         title=form.get("title", "").strip(),
         title_en=form.get("title_en", "").strip(),
         actor=actor(),
     )
-    flash(gettext("Group saved."), "info")
+    messages = {
+        "created": gettext("Group %(name)s created.", name=group.name),
+        "updated": gettext(
+            "Group %(name)s updated: its titles changed.", name=group.name
+        ),
+    }
+    flash(messages.get(group.outcome, gettext("Group %(name)s unchanged.",
+                                              name=group.name)), "info")
     return redirect(url_for("admin.users"))

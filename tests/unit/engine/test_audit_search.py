@@ -15,7 +15,7 @@ from auditkit import REQUEST, AuditingEngine, Clock, auditing, run_purchase
 from engine import Actor, Engine, InvalidInput, NotAuthorized, audit, auditchain
 from engine.audit import AuditType
 from engine.audit_records import AuditFilter, Deadline
-from engine.auditsearch import CSV_COLUMNS
+from engine.auditsearch import CSV_HEADER
 from engine.cli import main
 from engine.records import SYSTEM, Role
 
@@ -332,11 +332,13 @@ def test_csv_export_streams_every_matching_event_with_hashes(
         AuditFilter(instance_id=2), fmt="csv", actor=actor("auditor")
     )
     assert isinstance(chunks, GeneratorType)
-    rows = list(csv.reader(io.StringIO("".join(chunks))))
+    text = "".join(chunks)
+    assert text.startswith("\ufeffseq,")  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     expected = office.search_audit(
         AuditFilter(instance_id=2), actor=actor("auditor"), limit=500
     ).entries
-    assert tuple(rows[0]) == CSV_COLUMNS
+    assert tuple(rows[0]) == CSV_HEADER and "at_utc" in CSV_HEADER
     assert [int(r[0]) for r in rows[1:]] == sorted(e.seq for e in expected)
     assert {r[-1] for r in rows[1:]} == {e.row_hash for e in expected}
 

@@ -1,0 +1,103 @@
+"""What an audit event concerns, in words: whom or what it changed, and the recorded
+reason, versions or error an auditor needs beside the event's label.
+
+Presentation only: it reads the recorded payload and never the live state, so a note
+shows what was recorded at the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
+
+# A payload key (or a (before, after) pair of keys) and its label; None: the subject,
+# shown first and bare ("li.na", "supervisor", "visit_approval").
+Key = str | tuple[str, str]
+Field = tuple[Key, LazyString | None]
+
+_REASON: Field = ("reason", lazy_gettext("Reason"))
+_COMMENT: Field = ("comment", lazy_gettext("Comment"))
+_VERSION: Field = ("version", lazy_gettext("Version"))
+_ERROR: Field = ("message", lazy_gettext("Error"))
+_USER: tuple[Field, ...] = (
+    ("user", None),
+    ("role", lazy_gettext("Role")),
+    ("groups", lazy_gettext("Groups")),
+)
+_GROUP: tuple[Field, ...] = (
+    ("group", None),
+    ("title", lazy_gettext("Chinese title")),
+    ("title_en", lazy_gettext("English title")),
+)
+NOTES: dict[str, tuple[Field, ...]] = {
+    "user_created": _USER,
+    "user_updated": _USER,
+    "user_deactivated": _USER[:1],
+    "user_reactivated": _USER[:1],
+    "password_reset": _USER[:1],
+    "group_created": _GROUP,
+    "group_updated": _GROUP,
+    "definition_deployed": (
+        ("def_id", None),
+        _VERSION,
+        ("file", lazy_gettext("File")),
+        _COMMENT,
+    ),
+    "process_version_created": (("process_id", None), _VERSION, _COMMENT),
+    "form_deployed": (("form_key", None), _COMMENT),
+    "draft_saved": (("def_id", None),),
+    "draft_discarded": (("def_id", None),),
+    "instance_suspended": (_REASON,),
+    "instance_resumed": (_REASON,),
+    "instance_cancelled": (_REASON,),
+    "instance_data_edited": (_REASON,),
+    "instance_migrated": ((("from_version", "to_version"), lazy_gettext("Version")),),
+    "instance_failed": (_ERROR, ("line", lazy_gettext("Line"))),
+    "task_assigned": ((("from", "to"), lazy_gettext("Assignee")),),
+    "task_unclaimed": (("from", lazy_gettext("Released by")),),
+    "login_failed": (_REASON,),
+    "timer_failed": (("error", lazy_gettext("Error")),),
+    "job_failed": (("kind", lazy_gettext("Job")), ("error", lazy_gettext("Error"))),
+}
+
+
+def event_note(event_type: str, payload: Mapping[str, Any] | None) -> str:
+    """The recorded subject and details of an event, "li.na · Role: staff → admin"."""
+    parts = []
+    for key, label in NOTES.get(event_type, ()):
+        value = _value(payload or {}, key)
+        if value is not None:
+            parts.append(value if label is None else
+                         gettext("%(label)s: %(value)s", label=label, value=value))
+    return " · ".join(parts)
+
+
+def _value(payload: Mapping[str, Any], key: Key) -> str | None:
+    if isinstance(key, tuple):
+        before, after = (payload.get(k) for k in key)
+        return None if before is None and after is None else _change(before, after)
+    value = payload.get(key)
+    if _empty(value):
+        return None
+    if isinstance(value, Mapping) and {"before", "after"} & set(value):
+        return _change(value.get("before"), value.get("after"))
+    return _text(value)
+
+
+def _change(before: Any, after: Any) -> str:
+    return f"{_text(before)} → {_text(after)}"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _text(value: Any) -> str:
+    if _empty(value):
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
