@@ -21,7 +21,12 @@ from engine import _deadlines_cli, demo
 from engine.audit_records import AuditFilter, VerificationResult
 from engine.config import EngineConfig
 from engine.core import Engine
-from engine.errors import EngineError, InvalidInput, InvalidSubmission
+from engine.errors import (
+    DefinitionInvalid,
+    EngineError,
+    InvalidInput,
+    InvalidSubmission,
+)
 from engine.records import SYSTEM, Actor, Role
 from engine.values import plain
 
@@ -93,6 +98,10 @@ def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> 
         for field, messages in exc.errors.items():
             for message in messages:
                 print(f"error: {field or 'form'}: {message}", file=sys.stderr)
+        return 1
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:  # file:line [element]: reason, one line each
+            print(f"error: {problem.message}", file=sys.stderr)
         return 1
     except EngineError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -55,6 +55,7 @@ def create_app(
         raise RuntimeError("SECRET_KEY is not set: set SIGNOFF_SECRET_KEY")
     app.extensions["engine"] = engine
 
+    app.before_request(security.admin_request_limit)  # before CSRF reads the body
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     i18n.init_app(app)

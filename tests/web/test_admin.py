@@ -312,13 +312,19 @@ FAILING = (
 )
 
 
+def failed_instance(engine: Engine) -> Any:
+    """An instance of the dividing process stopped by its script (parts = 0)."""
+    engine.deploy({"divide.bpmn": FAILING}, actor=SYSTEM)
+    with pytest.raises(ScriptFailed):
+        engine.start_instance("divide", {"parts": 0}, actor=SYSTEM)
+    [instance] = engine.list_instances(actor=SYSTEM, process_id="divide")
+    return instance
+
+
 def test_incident_is_listed_and_retried_with_corrected_data(
     client: FlaskClient, auth: AuthActions, web_engine: Engine
 ) -> None:
-    web_engine.deploy({"divide.bpmn": FAILING}, actor=SYSTEM)
-    with pytest.raises(ScriptFailed):
-        web_engine.start_instance("divide", {"parts": 0}, actor=SYSTEM)
-    [instance] = web_engine.list_instances(actor=SYSTEM, process_id="divide")
+    instance = failed_instance(web_engine)
     auth.login("web.admin")
     page = client.get("/admin/incidents").text
     assert f'id="incident-{instance.id}"' in page and "ZeroDivisionError" in page
@@ -326,3 +332,16 @@ def test_incident_is_listed_and_retried_with_corrected_data(
     auth.post(f"/admin/instances/{instance.id}/retry", {"changes": '{"parts": 4}'})
     retried = web_engine.get_instance(instance.id, actor=SYSTEM)
     assert retried.status.value == "completed" and retried.data["share"] == 25
+
+
+def test_retry_with_variables_that_are_not_a_json_object_is_explained_in_place(
+    client: FlaskClient, auth: AuthActions, web_engine: Engine
+) -> None:
+    instance = failed_instance(web_engine)
+    auth.login("web.admin")
+    refused = auth.post(f"/admin/instances/{instance.id}/retry", {"changes": "[4]"})
+    assert refused.status_code == 422
+    assert 'id="action-error">未做任何改动： 变量须为 JSON 对象' in refused.text
+    assert 'name="changes" class="code" rows="3" spellcheck="false">[4]</textarea>' \
+        in refused.text
+    assert web_engine.get_instance(instance.id, actor=SYSTEM).status.value == "error"
