@@ -57,11 +57,15 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
         comment: str = "",
         file_name: str | None = None,
         expected_version: int | None = None,
+        replace: bool = True,
     ) -> DraftInfo:
         """Keep an edit without deploying it (one shared draft per file).
 
         Raises:
             ConcurrentUpdate: someone saved the draft after ``expected_version``.
+            DraftExists: ``replace`` is False and a draft with other content exists.
+            TextDamaged: the text has U+FFFD characters the draft (else the live
+                version) does not have: it was decoded in the wrong encoding.
         """
         identity.require_admin(actor)
         now = self.now()
@@ -76,6 +80,7 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
                 comment=comment,
                 file_name=file_name,
                 expected_version=expected_version,
+                replace=replace,
             )
             audit.record(
                 session,
@@ -90,19 +95,27 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             )
             return drafts.to_info(row)
 
-    def upload_draft(self, file_name: str, data: bytes, *, actor: Actor) -> DraftInfo:
+    def upload_draft(
+        self, file_name: str, data: bytes, *, actor: Actor, replace: bool = False
+    ) -> DraftInfo:
         """Make a draft of a file from any modeler; its ids decide what it replaces.
 
         Raises:
             DefinitionInvalid: the file is not readable BPMN, DMN or JSON at all.
+            DraftExists: a draft of that id holds other content and ``replace`` is
+                False; it names who saved it and when.
         """
         name = Path(file_name).name
         if name.endswith(".json"):
-            return self.save_draft("form", Path(name).stem, data, actor=actor)
+            return self.save_draft(
+                "form", Path(name).stem, data, actor=actor, replace=replace
+            )
         parsed = definitions.read(name, data)
         stem = Path(name).stem
         def_id = stem if stem in parsed.ids else parsed.ids[0]
-        return self.save_draft(parsed.kind, def_id, data, actor=actor, file_name=name)
+        return self.save_draft(
+            parsed.kind, def_id, data, actor=actor, file_name=name, replace=replace
+        )
 
     def discard_draft(self, kind: str, def_id: str, *, actor: Actor) -> None:
         identity.require_admin(actor)
@@ -171,7 +184,7 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             files = {row.file_name: row.source}
             broken = _structure(files)
             if broken:
-                broken[0].problems = broken  # type: ignore[attr-defined]
+                broken[0].problems = broken
                 raise broken[0]
             infos = deployment.deploy(
                 session,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine import xmlsafe
 from engine.records import pick
 
 ACTIVE_STATUSES = ("running", "suspended", "error")
@@ -64,7 +65,10 @@ class DraftInfo:
 
     @property
     def text(self) -> str:
-        return self.source.decode("utf-8", errors="replace")
+        """The source as text: XML in the encoding it declares (then named UTF-8)."""
+        if self.kind == "form":
+            return self.source.decode("utf-8", errors="replace")
+        return xmlsafe.text(self.file_name, self.source)
 
 
 @dataclass(frozen=True, slots=True)

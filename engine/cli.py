@@ -23,8 +23,13 @@ from engine._deadlines_cli import actor_of
 from engine.audit_records import VerificationResult
 from engine.config import EngineConfig
 from engine.core import Engine
-from engine.errors import EngineError, InvalidInput, InvalidSubmission
-from engine.records import SYSTEM, Role
+from engine.errors import (
+    DefinitionInvalid,
+    EngineError,
+    InvalidInput,
+    InvalidSubmission,
+)
+from engine.records import SYSTEM, Actor, Role
 from engine.values import plain
 
 Handler = Callable[[Engine, argparse.Namespace], Any]
@@ -108,6 +113,10 @@ def _run(args: argparse.Namespace, engine: Engine | None) -> int:
         for field, messages in exc.errors.items():
             for message in messages:
                 print(f"error: {field or 'form'}: {message}", file=sys.stderr)
+        return 1
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:  # file:line [element]: reason, one line each
+            print(f"error: {problem.message}", file=sys.stderr)
         return 1
     except EngineError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -22,7 +22,15 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine import decisions, instancekeys, modelcheck, schedules, support, xmlsafe
+from engine import (
+    decisions,
+    instancekeys,
+    modelcheck,
+    schedules,
+    support,
+    vendorcheck,
+    xmlsafe,
+)
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, ProcessVersion
 from engine.modelcheck import NS, Known, form_key_of, properties
@@ -57,8 +65,7 @@ def read(file_name: str, data: bytes) -> ParsedFile:
     if root.tag == f"{{{support.BPMN_NS}}}definitions":
         procs = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
         if not procs:
-            raise DefinitionInvalid("no executable process (isExecutable=\"true\") in file",
-                                    file=file_name, line=root.sourceline)
+            raise _no_executable(root, file_name)
         names = {p.get("id", ""): (p.get("name") or p.get("id", ""),
                                    properties(p).get("name_en")) for p in procs}
         return ParsedFile(file_name, data, "bpmn", list(names), root, names)
@@ -70,6 +77,23 @@ def read(file_name: str, data: bytes) -> ParsedFile:
         return ParsedFile(file_name, data, "dmn", list(names), root, names)
     raise DefinitionInvalid(f"not a BPMN 2.0 or DMN file (root element {root.tag})",
                             file=file_name, line=root.sourceline)
+
+
+def _no_executable(root: etree._Element, file_name: str) -> DefinitionInvalid:
+    """Name the processes found, so the modeler knows which one to mark executable."""
+    found = root.findall("bpmn:process", NS)
+    if not found:
+        return DefinitionInvalid("no process in file (bpmn:process)", file=file_name,
+                                 line=root.sourceline)
+    listed = ", ".join(
+        f"{p.get('id')!r} (isExecutable={p.get('isExecutable')!r})"
+        if p.get("isExecutable") is not None else f"{p.get('id')!r} (no isExecutable)"
+        for p in found)
+    only = found[0].get("id") if len(found) == 1 else None
+    return DefinitionInvalid(
+        f"no executable process (isExecutable=\"true\") in file; found {listed}: mark "
+        "the process to run with isExecutable=\"true\"", file=file_name,
+        line=found[0].sourceline, bpmn_id=only)
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +128,7 @@ def problems(session: Session, files: Iterable[ParsedFile], *,
         for process in parsed.root.iterfind("bpmn:process", NS):
             if process.get("id") in parsed.ids:
                 found.extend(support.check(process, parsed.file_name))
+                found.extend(vendorcheck.check(process, parsed.file_name))
                 found.extend(modelcheck.check(process, parsed.file_name, known))
     if found:
         return found
@@ -272,24 +297,9 @@ def load_spec(session: Session, row: ProcessVersion) -> LoadedSpec:
         f"bpmn:process[@id='{row.process_id}']", NS)
     keyed = properties(process).get(instancekeys.PROPERTY) if process is not None else None
     loaded = LoadedSpec(row.id, row.process_id, row.version, row.name, row.name_en, spec,
-                        subs, main[3].decode("utf-8", errors="replace")
-                        if _is_utf8(main[3]) else _to_text(main[2], main[3]),
-                        keyed or None)
+                        subs, xmlsafe.text(main[2], main[3]), keyed or None)
     _CACHE[key] = loaded
     return loaded
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _to_text(name: str, data: bytes) -> str:
-    root = xmlsafe.parse(name, data)
-    return str(etree.tostring(root, encoding="unicode"))
 
 
 def clear_cache() -> None:

@@ -45,9 +45,27 @@ def validate(session: Session, files: Mapping[str, bytes], *, groups: frozenset[
              form_exists: Callable[[str], bool]) -> list[DefinitionInvalid]:
     """Return every problem with a batch of files without deploying anything."""
     parsed, failed = parse_batch(files)
+    failed += [problem for item in parsed if (problem := _damage(session, item))]
     if failed:
         return failed
     return definitions.problems(session, parsed, groups=groups, form_exists=form_exists)
+
+
+def _damage(session: Session, item: ParsedFile) -> DefinitionInvalid | None:
+    """Text that lost characters to a wrong decoding since the live version: refused."""
+    for def_id in item.ids:
+        live = definitions.latest(session, item.kind, def_id)
+        if live is None or live.sha256 == item.sha256:
+            continue
+        count, line = xmlsafe.replaced(xmlsafe.text(item.file_name, item.data),
+                                       xmlsafe.text(live.file_name, live.source))
+        if count:
+            return DefinitionInvalid(
+                f"the text has {count} replacement character(s) (U+FFFD, shown as "
+                f"\ufffd) that version {live.version} does not have: characters were "
+                "lost when it was decoded in the wrong encoding; deploy the original "
+                "file or retype them", file=item.file_name, line=line, bpmn_id=def_id)
+    return None
 
 
 def deploy(session: Session, files: Mapping[str, bytes], *, actor: Actor, now: datetime,
@@ -57,7 +75,7 @@ def deploy(session: Session, files: Mapping[str, bytes], *, actor: Actor, now: d
     found = validate(session, files, groups=groups, form_exists=form_exists)
     if found:
         first = found[0]
-        first.problems = found  # type: ignore[attr-defined]
+        first.problems = found
         raise first
     parsed, _ = parse_batch(files)
     infos: list[DefinitionInfo] = []

@@ -13,9 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
-from engine import definitions
+from engine import definitions, xmlsafe
 from engine.admin_records import DraftInfo
-from engine.errors import ConcurrentUpdate, InvalidInput, NotFound
+from engine.errors import (
+    ConcurrentUpdate,
+    DraftExists,
+    InvalidInput,
+    NotFound,
+    TextDamaged,
+)
 from engine.liveforms import FORM_KEY
 from engine.models import DefinitionDraft
 from forms.spec import parse as parse_form
@@ -52,17 +58,30 @@ def save(
     comment: str = "",
     file_name: str | None = None,
     expected_version: int | None = None,
+    replace: bool = True,
 ) -> DefinitionDraft:
-    """Create or overwrite the shared draft; refuse when someone saved in between."""
+    """Create or overwrite the shared draft; refuse when someone saved in between.
+
+    ``replace=False`` refuses to overwrite any other content of an existing draft
+    (an upload, or an editor opened when there was no draft yet).
+    """
     check_name(kind, def_id)
     if not source.strip() or len(source) > MAX_SOURCE:
         raise InvalidInput(f"a draft must hold 1 to {MAX_SOURCE} bytes")
     row = find(session, kind, def_id)
+    _refuse_damage(session, kind, def_id, source, row)
     if row is None:
         row = DefinitionDraft(
             kind=kind, def_id=def_id, base_version=_live_version(session, kind, def_id)
         )
         session.add(row)
+    elif not replace and row.source != source:
+        raise DraftExists(
+            f"{row.saved_by} saved a draft of {kind} {def_id!r} at "
+            f"{row.saved_at:%Y-%m-%d %H:%M} UTC; open that draft, or replace it on "
+            "purpose",
+            kind=kind, def_id=def_id, saved_by=row.saved_by, saved_at=row.saved_at,
+        )
     elif expected_version is not None and row.row_version != expected_version:
         raise ConcurrentUpdate(
             f"{row.saved_by} saved this draft at {row.saved_at:%H:%M} "
@@ -74,6 +93,31 @@ def save(
     row.source, row.comment, row.saved_by, row.saved_at = source, comment, actor, now
     session.flush()
     return row
+
+
+def _refuse_damage(
+    session: Session, kind: str, def_id: str, source: bytes, row: DefinitionDraft | None
+) -> None:
+    """Refuse text whose characters were lost to a wrong decoding (new U+FFFD)."""
+    if kind == "form":
+        return
+    original = row or definitions.latest(session, kind, def_id)
+    if original is None:
+        return
+    name = original.file_name
+    count, line = xmlsafe.replaced(
+        xmlsafe.text(name, source), xmlsafe.text(name, original.source)
+    )
+    if count:
+        at = f", first on line {line}" if line else ""
+        raise TextDamaged(
+            f"nothing was saved: the text has {count} replacement character(s) "
+            f"(U+FFFD, shown as \ufffd){at} that the saved version does not have, so "
+            "characters were lost when it was decoded; reload the editor or upload "
+            "the file again",
+            count=count,
+            line=line,
+        )
 
 
 def _live_version(session: Session, kind: str, def_id: str) -> int | None:

@@ -7,6 +7,7 @@ layer and tests can react to the kind of failure without parsing messages. No HT
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar
 
 
@@ -57,6 +58,21 @@ class ConcurrentUpdate(EngineError):
     code = "concurrent_update"
 
 
+class DraftExists(ConcurrentUpdate):
+    """A draft of the same file holds other content; it is replaced only on purpose."""
+
+    code = "draft_exists"
+
+    def __init__(
+        self, message: str, *, kind: str, def_id: str, saved_by: str, saved_at: datetime
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.def_id = def_id
+        self.saved_by = saved_by
+        self.saved_at = saved_at
+
+
 class InvalidSubmission(EngineError):
     """Submitted form data does not satisfy the task's form."""
 
@@ -81,6 +97,17 @@ class InvalidInput(EngineError):
     code = "invalid_input"
 
 
+class TextDamaged(InvalidInput):
+    """A draft's text has U+FFFD replacement characters its original does not have."""
+
+    code = "text_damaged"
+
+    def __init__(self, message: str, *, count: int, line: int | None) -> None:
+        super().__init__(message)
+        self.count = count
+        self.line = line
+
+
 class DefinitionInvalid(EngineError):
     """A BPMN or DMN file cannot be deployed; names file, line and element."""
 
@@ -102,6 +129,8 @@ class DefinitionInvalid(EngineError):
         self.file = file
         self.line = line
         self.bpmn_id = bpmn_id
+        # A refused deploy raises its first problem with every problem listed here.
+        self.problems: list[DefinitionInvalid] = [self]
 
 
 class ScriptFailed(EngineError):

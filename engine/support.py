@@ -60,7 +60,8 @@ ELEMENTS: Mapping[str, Support] = {
                                         "signalEventDefinition",
                                         "messageEventDefinition"})),
     "task": Support(True, "no-op task"),
-    "userTask": Support(True, "a person's task in the inbox, with a form"),
+    "userTask": Support(True, "a person's task in the inbox, with a form; without one, "
+                        "the person confirms it with an optional comment"),
     "manualTask": Support(True, "a person confirms it was done"),
     "scriptTask": Support(True, "Python in the sandbox"),
     "businessRuleTask": Support(True, "evaluates a deployed DMN decision"),

@@ -128,11 +128,7 @@ def _label(def_id: str, version: tuple[int, str, bytes] | None) -> str:
 
 
 def _text(version: tuple[int, str, bytes]) -> str:
-    try:
-        return version[2].decode("utf-8")
-    except UnicodeDecodeError:
-        root = xmlsafe.parse(version[1], version[2])
-        return str(etree.tostring(root, encoding="unicode"))
+    return xmlsafe.text(version[1], version[2])
 
 
 def _facts(kind: str, version: tuple[int, str, bytes]) -> dict[str, dict[str, str]]:

@@ -59,6 +59,7 @@ def create_app(
         zone = engine.deadline_config.timezone
         app.config.setdefault("BABEL_DEFAULT_TIMEZONE", zone)
 
+    app.before_request(security.admin_request_limit)  # before CSRF reads the body
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     i18n.init_app(app)

@@ -19,6 +19,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Admin pages carry whole definition files (up to 5 MiB, engine/xmlsafe.py); the
+    # editor posts them as JSON, where quotes and line breaks take two bytes each.
+    ADMIN_MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     # A task form may stay open for a while; the token lives as long as the session.
     WTF_CSRF_TIME_LIMIT: int | None = None

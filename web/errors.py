@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -26,6 +26,8 @@ from engine.errors import (
     ScriptFailed,
     TaskNotReady,
 )
+from engine.xmlsafe import MAX_BYTES
+from web.auth import load_actor
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ STATUS: dict[type[EngineError], int] = {
     ScriptFailed: 409,
     MessageNotDelivered: 409,
 }
-HTML_TEMPLATES = frozenset({400, 401, 403, 404, 405, 409, 422, 500})
+HTML_TEMPLATES = frozenset({400, 401, 403, 404, 405, 409, 413, 422, 500})
 
 
 def status_for(error: EngineError) -> int:
@@ -101,10 +103,21 @@ def handle_http_error(
 
 def render_error(status: int, detail: str | None) -> str:
     """Render ``errors/<status>.html`` (or the generic page) with an optional detail."""
+    if "actor" not in g:  # refused before the user was loaded (CSRF, request too large)
+        load_actor()
     name = (
         f"errors/{status}.html" if status in HTML_TEMPLATES else "errors/_layout.html"
     )
-    return render_template(name, status=status, detail=detail)
+    return render_template(name, status=status, detail=detail, limit=_limit(status))
+
+
+def _limit(status: int) -> str | None:
+    """For 413: the most this page accepts, as people say it (admin files: 5 MiB)."""
+    if status != 413:
+        return None
+    admin = request.path.startswith("/admin/")
+    size = MAX_BYTES if admin else request.max_content_length
+    return f"{(size or 0) / (1024 * 1024):g} MiB"
 
 
 def error_json(

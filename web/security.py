@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 
 CSP = "; ".join(
     (
@@ -47,6 +47,15 @@ def add_headers(response: Response) -> Response:
     if response.mimetype in ("text/html", "application/json"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def admin_request_limit() -> None:
+    """Let admin pages receive definition files; other requests keep the app's limit.
+
+    Registered before CSRF protection, which reads the body first.
+    """
+    if request.path.startswith("/admin/"):
+        request.max_content_length = current_app.config["ADMIN_MAX_CONTENT_LENGTH"]
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -23,6 +23,7 @@ from web.server import Server
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
+MODELERS = ROOT / "tests" / "data" / "modelers"
 ARTIFACTS = ROOT / "test-artifacts"
 DMN_ID = "visit_gm_threshold"
 FLOW = "flow_decide_visit_gm_approval_to_review_visit_by_director"
@@ -200,6 +201,7 @@ def test_flow_to_nowhere_is_refused_with_the_element_highlighted(
     )
     expect(marked).to_have_count(1)
     expect(page.locator("#deploy")).to_be_disabled()
+    expect(page.locator("#editor-status")).to_have_text("1 problem to fix.")
     shot(page, "flow-to-nowhere")
 
     page.locator("#save-draft").click()
@@ -220,6 +222,27 @@ def test_flow_to_nowhere_is_refused_with_the_element_highlighted(
     expect(marked).to_have_count(1)
     page.get_by_role("button", name="Discard draft").click()
     page.wait_for_url(f"{admin_server.url}/admin/")
+
+
+def test_gbk_file_keeps_its_chinese_names_through_the_editor_and_deploy(
+    admin_page: Page, admin_server: AdminServer
+) -> None:
+    page = admin_page
+    page.goto(f"{admin_server.url}/admin/upload")
+    page.set_input_files("#upload-file", str(MODELERS / "gbk_notice.bpmn"))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{admin_server.url}/admin/edit/bpmn/gbk_notice")
+    expect(page.locator("#canvas")).to_have_attribute("data-state", "rendered")
+    expect(page.locator("#canvas")).to_contain_text("确认已阅读通知（县局）")
+    page.locator("#save-draft").click()
+    expect(page.locator("#editor-status")).to_have_class(re.compile(r"\bok\b"))
+    page.locator("#check").click()
+    expect(page.locator("#deploy")).to_be_enabled()
+    page.locator("#deploy").click()
+    page.wait_for_url(f"{admin_server.url}/admin/")
+    source = admin_server.engine.get_definition_source("gbk_notice", actor=SYSTEM)
+    text = source.decode("utf-8")
+    assert 'name="确认已阅读通知（县局）"' in text and 'name="县局通知确认"' in text
 
 
 def test_diff_page_shows_the_threshold_change(

@@ -303,13 +303,19 @@ def test_users_are_created_deactivated_and_get_a_new_password(
 FAILING = (DATA / "divide.bpmn").read_bytes()  # a script that divides by zero
 
 
+def failed_instance(engine: Engine) -> Any:
+    """An instance of the dividing process stopped by its script (parts = 0)."""
+    engine.deploy({"divide.bpmn": FAILING}, actor=SYSTEM)
+    with pytest.raises(ScriptFailed):
+        engine.start_instance("divide", {"parts": 0}, actor=SYSTEM)
+    [instance] = engine.list_instances(actor=SYSTEM, process_id="divide")
+    return instance
+
+
 def test_incident_is_listed_and_retried_with_corrected_data(
     client: FlaskClient, auth: AuthActions, web_engine: Engine
 ) -> None:
-    web_engine.deploy({"divide.bpmn": FAILING}, actor=SYSTEM)
-    with pytest.raises(ScriptFailed):
-        web_engine.start_instance("divide", {"parts": 0}, actor=SYSTEM)
-    [instance] = web_engine.list_instances(actor=SYSTEM, process_id="divide")
+    instance = failed_instance(web_engine)
     auth.login("web.admin")
     page = client.get("/admin/incidents").text
     assert f'id="incident-{instance.id}"' in page and "ZeroDivisionError" in page
@@ -350,3 +356,16 @@ def test_saving_an_existing_group_says_updated_and_is_audited(
         "before": "Finance", "after": "Finance office"}
     new = {"name": "legal", "title": "法务部", "title_en": "Legal"}
     assert "已新建用户组 legal" in client.get(auth.post("/admin/groups", new).location).text
+
+
+def test_retry_with_variables_that_are_not_a_json_object_is_explained_in_place(
+    client: FlaskClient, auth: AuthActions, web_engine: Engine
+) -> None:
+    instance = failed_instance(web_engine)
+    auth.login("web.admin")
+    refused = auth.post(f"/admin/instances/{instance.id}/retry", {"changes": "[4]"})
+    assert refused.status_code == 422
+    assert 'id="action-error">未做任何改动： 变量须为 JSON 对象' in refused.text
+    assert 'name="changes" class="code" rows="3" spellcheck="false">[4]</textarea>' \
+        in refused.text
+    assert web_engine.get_instance(instance.id, actor=SYSTEM).status.value == "error"

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Blueprint, abort, g, jsonify, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
 from engine import Actor
 from engine._admin_api import AdminAPI
 from engine.admin_records import DefinitionProblem
+from engine.errors import TextDamaged
 from web import current_engine
 from web.security import CSP
 from web.templating import EVENT_LABELS
@@ -90,3 +92,19 @@ def int_arg(name: str) -> int | None:
     """A non-negative integer query or form argument, or None."""
     raw = (request.values.get(name) or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def damaged_message(error: TextDamaged) -> str:
+    """Why a text that lost characters to a wrong decoding was not saved."""
+    message: str = ngettext(
+        "Not saved: the text has %(num)d replacement character (\ufffd) that the "
+        "saved version does not have, so characters were lost when it was decoded. "
+        "Reload the editor or upload the file again.",
+        "Not saved: the text has %(num)d replacement characters (\ufffd) that the "
+        "saved version does not have, so characters were lost when it was decoded. "
+        "Reload the editor or upload the file again.",
+        error.count,
+    )
+    if error.line:
+        message += " " + gettext("The first is on line %(line)d.", line=error.line)
+    return message

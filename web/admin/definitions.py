@@ -13,10 +13,13 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from engine import DefinitionInfo, DefinitionInvalid
+from engine.errors import DraftExists, TextDamaged
+from engine.xmlsafe import MAX_BYTES
 from web import current_engine
-from web.admin._blueprint import actor, admin_engine, bp, int_arg
+from web.admin._blueprint import actor, admin_engine, bp, damaged_message, int_arg
 
 KINDS = ("bpmn", "dmn")
+MIB = 1024 * 1024
 
 
 @bp.get("/")
@@ -112,11 +115,29 @@ def upload() -> Response | str | tuple[str, int]:
             render_template("admin/upload.html", error=gettext("Choose a file.")),
             400,
         )
+    data = sent.read()
+    if len(data) > MAX_BYTES:
+        return render_template("admin/upload.html", error=_too_large(len(data))), 413
     try:
-        draft = admin_engine().upload_draft(sent.filename, sent.read(), actor=actor())
+        draft = admin_engine().upload_draft(
+            sent.filename, data, actor=actor(), replace="replace" in request.form
+        )
+    except DraftExists as exc:  # someone's open draft: replaced only when ticked
+        return render_template("admin/upload.html", conflict=exc), 409
+    except TextDamaged as exc:
+        return render_template("admin/upload.html", error=damaged_message(exc)), 422
     except DefinitionInvalid as exc:
         return render_template("admin/upload.html", error=exc.message), 422
     flash(gettext("Uploaded as a draft; check it and deploy."), "info")
     if draft.kind == "form":
         return redirect(url_for("admin.form_editor", key=draft.def_id))
     return redirect(url_for("admin.editor", kind=draft.kind, def_id=draft.def_id))
+
+
+def _too_large(size: int) -> str:
+    message: str = gettext(
+        "The file is %(size)s; files may be at most %(limit)s.",
+        size=f"{size / MIB:.1f} MiB",
+        limit=f"{MAX_BYTES / MIB:g} MiB",
+    )
+    return message

@@ -6,7 +6,6 @@ XML between them and the engine, which saves drafts, checks and deploys.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,28 +13,20 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import DefinitionInvalid, NotFound, Outcome
+from engine import ConcurrentUpdate, DefinitionInvalid, NotFound, Outcome, xmlsafe
 from engine.admin_records import DefinitionProblem
+from engine.errors import TextDamaged
 from web import current_engine
-from web.admin._blueprint import actor, admin_engine, bp, json_error, problems_json
+from web.admin._blueprint import (
+    actor,
+    admin_engine,
+    bp,
+    damaged_message,
+    json_error,
+    problems_json,
+)
 
 KINDS = ("bpmn", "dmn")
-DECLARED = re.compile(r"""^(\s*<\?xml[^>]*?encoding=)(["'])([A-Za-z0-9._-]+)\2""")
-
-
-def xml_text(data: bytes) -> str:
-    """Decode a file in the encoding it declares; the editor works in UTF-8 only."""
-    found = DECLARED.match(data[:200].decode("ascii", errors="replace"))
-    try:
-        text = data.decode(found.group(3) if found else "utf-8")
-    except (LookupError, UnicodeDecodeError):
-        text = data.decode("utf-8", errors="replace")
-    return utf8(text).decode("utf-8")
-
-
-def utf8(text: str) -> bytes:
-    """The editor's text as UTF-8 bytes, with an XML declaration that says so."""
-    return DECLARED.sub(r"\1\2UTF-8\2", text, count=1).encode("utf-8")
 
 
 def _kind(kind: str) -> str:
@@ -71,9 +62,10 @@ def render_editor(kind: str, def_id: str, problems: list[DefinitionProblem]) -> 
     source = (
         draft.text
         if draft
-        else current_engine()
-        .get_definition_source(def_id, kind=kind, actor=who)
-        .decode("utf-8", errors="replace")
+        else xmlsafe.text(
+            f"{def_id}.{kind}",
+            current_engine().get_definition_source(def_id, kind=kind, actor=who),
+        )
     )
     return render_template(
         f"admin/edit_{kind}.html",
@@ -116,14 +108,21 @@ def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
     if not isinstance(body.get("source"), str):
         return json_error("source is required", 400)
     expected = body.get("expected_version")
-    draft = admin_engine().save_draft(
-        _kind(kind),
-        def_id,
-        body["source"].encode("utf-8"),
-        actor=actor(),
-        comment=str(body.get("comment") or ""),
-        expected_version=expected if isinstance(expected, int) else None,
-    )
+    opened_draft = isinstance(expected, int)  # else the editor opened the live version
+    try:
+        draft = admin_engine().save_draft(
+            _kind(kind),
+            def_id,
+            xmlsafe.to_utf8(body["source"]),
+            actor=actor(),
+            comment=str(body.get("comment") or ""),
+            expected_version=expected if opened_draft else None,
+            replace=opened_draft,
+        )
+    except TextDamaged as exc:
+        return json_error(damaged_message(exc), 400)
+    except ConcurrentUpdate as exc:
+        return json_error(exc.message, 409)
     return jsonify({"row_version": draft.row_version, "saved_by": draft.saved_by})
 
 
@@ -133,7 +132,7 @@ def check_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
     body = request.get_json(silent=True) or {}
     if not isinstance(body.get("source"), str):
         return json_error("source is required", 400)
-    files = {f"{def_id}.{_kind(kind)}": utf8(body["source"])}
+    files = {f"{def_id}.{_kind(kind)}": xmlsafe.to_utf8(body["source"])}
     problems = admin_engine().check_definition(files, actor=actor())
     return jsonify({"problems": problems_json(problems)})
 
@@ -163,8 +162,9 @@ def deploy(kind: str, def_id: str) -> Response | tuple[str, int]:
 
 
 def _problems_of(error: DefinitionInvalid) -> list[DefinitionProblem]:
-    found = getattr(error, "problems", [error])
-    return [DefinitionProblem(e.file, e.line, e.bpmn_id, e.reason) for e in found]
+    return [
+        DefinitionProblem(e.file, e.line, e.bpmn_id, e.reason) for e in error.problems
+    ]
 
 
 @bp.post("/edit/<kind>/<def_id>/discard")

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 import forms
-from engine import DefinitionInvalid, NotFound
+from engine import ConcurrentUpdate, DefinitionInvalid, NotFound
 from forms.spec import parse as parse_form
 from web.admin._blueprint import actor, admin_engine, bp, json_error
 from web.i18n import current_language
@@ -109,13 +109,18 @@ def form_draft(key: str) -> Response | tuple[Response, int]:
     if not isinstance(body.get("source"), str):
         return json_error("source is required", 400)
     expected = body.get("expected_version")
-    draft = admin_engine().save_draft(
-        "form",
-        _key(key),
-        body["source"].encode("utf-8"),
-        actor=actor(),
-        expected_version=expected if isinstance(expected, int) else None,
-    )
+    opened_draft = isinstance(expected, int)  # else the editor opened the live form
+    try:
+        draft = admin_engine().save_draft(
+            "form",
+            _key(key),
+            body["source"].encode("utf-8"),
+            actor=actor(),
+            expected_version=expected if opened_draft else None,
+            replace=opened_draft,
+        )
+    except ConcurrentUpdate as exc:
+        return json_error(exc.message, 409)
     return jsonify({"row_version": draft.row_version, "saved_by": draft.saved_by})
 
 

@@ -14,9 +14,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import InstanceStatus
+from engine import InstanceStatus, InvalidInput, NotFound
 from engine.admin_queries import InstanceFilter
 from web import current_engine
+from web.auth import next_url
 from web.admin._blueprint import ADMIN_EVENT_LABELS, actor, admin_engine, bp, int_arg
 
 STATUSES = tuple(s.value for s in InstanceStatus)
@@ -69,6 +70,11 @@ def instances() -> str:
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int) -> str:
     """One instance with its data, open tasks, history and every admin action."""
+    return render_instance(instance_id)
+
+
+def render_instance(instance_id: int, error: InvalidInput | None = None) -> str:
+    """The instance page; after a refused action: why, above the posted input."""
     who, engine = actor(), current_engine()
     info = engine.get_instance(instance_id, actor=who)
     versions = [
@@ -85,6 +91,8 @@ def instance(instance_id: int) -> str:
         users=[u for u in engine.list_users(actor=who) if u.can_take_tasks],
         data_json=json.dumps(dict(info.data), ensure_ascii=False, indent=2),
         event_labels=ADMIN_EVENT_LABELS,
+        error=error.message if error else None,
+        kept=request.form if error else {},
     )
 
 
@@ -116,30 +124,50 @@ def terminate(instance_id: int) -> Response:
 
 
 @bp.post("/instances/<int:instance_id>/retry")
-def retry(instance_id: int) -> Response:
+def retry(instance_id: int) -> Response | tuple[str, int]:
     """Run an errored instance again, with corrected variables when given."""
-    current_engine().retry_instance(instance_id, actor=actor(), data=_changes() or None)
+    try:
+        current_engine().retry_instance(
+            instance_id, actor=actor(), data=_changes() or None
+        )
+    except InvalidInput as exc:
+        return render_instance(instance_id, exc), 422
     return _done(instance_id, gettext("Instance retried."))
 
 
 def _changes() -> dict[str, object]:
+    """The posted variables; InvalidInput, shown on the page, when not a JSON object."""
     try:
         changes = json.loads(request.form.get("changes", "") or "{}")
-    except json.JSONDecodeError:
-        abort(400)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            gettext(
+                "The variables are not valid JSON: %(reason)s (line %(line)d, column "
+                "%(column)d).",
+                reason=exc.msg,
+                line=exc.lineno,
+                column=exc.colno,
+            )
+        ) from exc
     if not isinstance(changes, dict):
-        abort(400)
+        example = '{"amount": "1200.00"}'
+        raise InvalidInput(
+            gettext("The variables must be a JSON object, such as %(example)s.",
+                    example=example)
+        )
     return changes
 
 
 @bp.post("/instances/<int:instance_id>/data")
-def edit_data(instance_id: int) -> Response:
+def edit_data(instance_id: int) -> Response | tuple[str, int]:
     """Set the variables given as a JSON object; remove the ones listed."""
-    changes = _changes()
     remove = [k.strip() for k in request.form.get("remove", "").split(",") if k.strip()]
-    admin_engine().edit_instance_data(
-        instance_id, changes, remove=remove, reason=_reason(), actor=actor()
-    )
+    try:
+        admin_engine().edit_instance_data(
+            instance_id, _changes(), remove=remove, reason=_reason(), actor=actor()
+        )
+    except InvalidInput as exc:
+        return render_instance(instance_id, exc), 422
     return _done(instance_id, gettext("Instance data changed."))
 
 
@@ -152,15 +180,19 @@ def assign(instance_id: int, task_id: UUID) -> Response:
 
 
 @bp.post("/instances/migrate")
-def migrate() -> str:
+def migrate() -> Response | str:
     """Move the chosen instances to a version (or only check, with ``dry_run``)."""
     ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
     version = int_arg("to_version")
     if not ids or version is None:
         abort(400)
-    results = admin_engine().migrate_instances(
-        ids, version, actor=actor(), dry_run=bool(request.form.get("dry_run"))
-    )
+    try:
+        results = admin_engine().migrate_instances(
+            ids, version, actor=actor(), dry_run=bool(request.form.get("dry_run"))
+        )
+    except (InvalidInput, NotFound) as exc:  # back to the page the move was asked on
+        flash(gettext("Nothing was moved: %(reason)s", reason=exc.message), "error")
+        return redirect(next_url(url_for("admin.instances")))
     return render_template(
         "admin/migrated.html",
         results=results,

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import Role
+from engine import InvalidInput, Role
 from web import current_engine
 from web.admin._blueprint import actor, admin_engine, bp
 
@@ -20,6 +20,11 @@ ROLES = tuple(r.value for r in Role)
 @bp.get("/users")
 def users() -> str:
     """Everyone with groups and role, tasks to reassign, and the groups."""
+    return render_users()
+
+
+def render_users(error: InvalidInput | None = None, form: str = "") -> str:
+    """The users page; after a refused ``form`` ("user", "group"): why, with input."""
     who, engine = actor(), current_engine()
     return render_template(
         "admin/users.html",
@@ -27,6 +32,9 @@ def users() -> str:
         groups=engine.list_groups(),
         roles=ROLES,
         flagged=admin_engine().list_flagged_tasks(actor=who),
+        error=error.message if error else None,
+        refused=form,
+        kept=request.form if error else {},
     )
 
 
@@ -38,17 +46,20 @@ def _role() -> Role:
 
 
 @bp.post("/users")
-def create_user() -> Response:
+def create_user() -> Response | tuple[str, int]:
     """Add a user with a first password, groups and role."""
     form = request.form
-    current_engine().add_user(
-        form.get("username", "").strip(),
-        password=form.get("password", ""),
-        groups=form.getlist("groups"),
-        role=_role(),
-        display_name=form.get("display_name", "").strip(),
-        actor=actor(),
-    )
+    try:
+        current_engine().add_user(
+            form.get("username", "").strip(),
+            password=form.get("password", ""),
+            groups=form.getlist("groups"),
+            role=_role(),
+            display_name=form.get("display_name", "").strip(),
+            actor=actor(),
+        )
+    except InvalidInput as exc:
+        return render_users(exc, "user"), 422
     flash(gettext("User created."), "info")
     return redirect(url_for("admin.users"))
 
@@ -109,15 +120,18 @@ def reset_password(username: str) -> str:
 
 
 @bp.post("/groups")
-def create_group() -> Response:
+def create_group() -> Response | tuple[str, int]:
     """Add a group (a lane name), or retitle an existing one, in Chinese and English."""
     form = request.form
-    group = current_engine().ensure_group(
-        form.get("name", "").strip(),
-        title=form.get("title", "").strip(),
-        title_en=form.get("title_en", "").strip(),
-        actor=actor(),
-    )
+    try:
+        group = current_engine().ensure_group(
+            form.get("name", "").strip(),
+            title=form.get("title", "").strip(),
+            title_en=form.get("title_en", "").strip(),
+            actor=actor(),
+        )
+    except InvalidInput as exc:
+        return render_users(exc, "group"), 422
     messages = {
         "created": gettext("Group %(name)s created.", name=group.name),
         "updated": gettext(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from modelkit import DATA
+from modelkit import DATA, chain, process
 
 from engine import Engine
 from engine.cli import main
@@ -71,6 +71,26 @@ def test_cli_refuses_bad_file_naming_file_line_and_element(
     assert code == 1
     assert err.startswith("error: broken.bpmn:") and "[review_by_supervisor]" in err
     assert "form 'missing_form' does not exist" in err
+
+
+def test_cli_deploy_prints_every_problem_of_a_file_one_line_each(
+        engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.bpmn"
+    mixed.write_bytes(process(
+        '<bpmn:complexGateway id="decide"/><bpmn:serviceTask id="send_mail"/>'
+        '<bpmn:userTask id="approve"/>' + chain("decide", "send_mail", "approve")
+    ).replace(b'<bpmn:userTask id="approve"/>',
+              b'<bpmn:userTask id="approve" startQuantity="2"/>'))
+    code, out, err = run(engine, capsys, "deploy", str(mixed))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "error: mixed.bpmn:4 [decide]: bpmn:complexGateway: complex gateways are not "
+        "executable in SpiffWorkflow",
+        "error: mixed.bpmn:4 [send_mail]: bpmn:serviceTask: service tasks call external "
+        "systems; none are configured",
+        "error: mixed.bpmn:4 [approve]: startQuantity='2': only 1 token per activity is "
+        "supported (0 or negative is invalid BPMN)",
+    ]
 
 
 def test_console_entry_runs_as_a_process(tmp_path: Path) -> None:

@@ -313,7 +313,7 @@
       render(rootElement());
       container.setAttribute("data-state", "rendered");
       if (result.warnings && result.warnings.length) {
-        E.status(T.importWarnings.replace("{n}", result.warnings.length), "error");
+        E.status(E.plural("importWarnings", result.warnings.length), "error");
       }
       highlight(E.data.problems || []);
     });

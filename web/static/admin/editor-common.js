@@ -27,6 +27,13 @@
     }
   }
 
+  /* A counted text: "<name>One" (rendered with ngettext for 1) when n is 1, else
+     "<name>" (rendered for 2); Chinese has one form, so both are the same there. */
+  function plural(name, n) {
+    var text = (n === 1 && texts[name + "One"]) || texts[name];
+    return text.replace("{n}", n);
+  }
+
   function problemItem(problem, onPick) {
     var item = document.createElement("li");
     item.className = "problem";
@@ -54,7 +61,7 @@
   }
 
   window.SignoffEditor = {
-    data: data, texts: texts, postJSON: postJSON, status: status,
+    data: data, texts: texts, postJSON: postJSON, status: status, plural: plural,
     showProblems: showProblems
   };
 })();
@@ -89,8 +96,12 @@
         source: text, expected_version: E.data.draft_version
       }).then(function (response) {
         if (!response.ok) {
-          E.status(response.status === 409 ? E.texts.conflict : E.texts.failed, "error");
-          throw new Error("save failed: " + response.status);
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            var said = response.status === 400 && body.error && body.error.message;
+            E.status(said || (response.status === 409 ? E.texts.conflict : E.texts.failed),
+                     "error");
+            throw new Error("save failed: " + response.status);
+          });
         }
         return response.json();
       }).then(function (body) {
@@ -113,8 +124,8 @@
         var clean = body.problems.length === 0;
         checkedSource = clean ? text : null;
         deployButton.disabled = !clean;
-        E.status(clean ? E.texts.clean : E.texts.problems.replace(
-          "{n}", body.problems.length), clean ? "ok" : "error");
+        E.status(clean ? E.texts.clean : E.plural("problems", body.problems.length),
+                 clean ? "ok" : "error");
         return clean;
       });
     }
