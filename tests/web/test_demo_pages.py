@@ -49,8 +49,10 @@ def test_county_verification_shows_the_summary_and_the_import_as_tables(
     assert "{&#39;payout_month&#39;" not in page and "line: 10, station_id" not in page
     assert '<dt>奖励汇总</dt><dd><dl class="facts nested">' in page
     assert '<dt title="payout_month">兑现月份</dt><dd>2026-10</dd>' in page
-    counties = page.split("<dt>counties</dt>", 1)[1].split("</table>", 1)[0]
-    assert '<th scope="col" class="num">station_reward_total</th>' in counties
+    assert '<dt title="grand_total">奖励总计（元）</dt>' in page
+    counties = page.split('<dt title="counties">分县汇总</dt>', 1)[1].split("</table>", 1)[0]
+    assert ('<th scope="col" class="num" title="station_reward_total">便民站奖励合计（元）</th>'
+            in counties)
     assert '<td>平安县</td><td class="num">8</td><td class="num">211.88</td>' in counties
     imported = page.split('<details class="decision" open>', 1)[1]
     assert "· <span class=\"person\" title=\"sun.qiang\">孙强</span> ·" in imported
@@ -78,7 +80,7 @@ def test_escalation_shows_the_deadlines_as_a_labelled_list(
     login(auth, "chen.jie")
     page = client.get(f"/tasks/{task.id}").text
     assert '<dt>各环节期限</dt><dd><dl class="facts nested">' in page
-    assert "<dt>county_verification</dt><dd>2026-11-06T18:00:00+08:00</dd>" in page
+    assert '<dt title="county_verification">核实奖励分配</dt><dd>2026-11-06T18:00:00+08:00</dd>' in page
     assert "{&#39;import&#39;" not in page
 
 
