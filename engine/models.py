@@ -274,7 +274,11 @@ class Job(Base):
 
 
 class Notification(Base):
-    """One in-app notice for one user, in that user's language."""
+    """One in-app notice for one user: Chinese in title/body, English in *_en.
+
+    Rows written before migration 0011 have no English text and hold the text in the
+    language their recipient had then.
+    """
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_read", "username", "read_at"),)
@@ -284,6 +288,8 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(String(255))
+    body_en: Mapped[str | None] = mapped_column(Text)
     instance_id: Mapped[int | None] = mapped_column(Integer)
     task_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

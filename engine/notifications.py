@@ -1,8 +1,9 @@
 """In-app notifications with an unread count, and their e-mail copies. Never commits.
 
-Each notice is written in the recipient's language inside the transaction of the change
-it announces; its e-mail copy goes to the outbox in that same transaction, so a
-rolled-back step notifies nobody and a committed one is sent by a job after commit.
+Each notice is written in Chinese and English inside the transaction of the change it
+announces, and shown in the language of the page; its e-mail copy, in the recipient's
+language, goes to the outbox in that same transaction, so a rolled-back step notifies
+nobody and a committed one is sent by a job after commit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    case,
     func,
     insert,
     select,
@@ -106,14 +106,17 @@ def notify(
 ) -> int:
     """Write one notice per user, and queue its e-mail when the user has an address."""
     count = 0
+    zh, en = render(kind, subject, "zh", config), render(kind, subject, "en", config)
     for user in users:
-        title, body = render(kind, subject, user.language, config)
+        title, body = en if user.language == "en" else zh  # for the e-mail copy
         session.add(
             Notification(
                 username=user.username,
                 kind=kind.value,
-                title=title,
-                body=body,
+                title=zh[0],
+                body=zh[1],
+                title_en=en[0],
+                body_en=en[1],
                 instance_id=subject.instance_id,
                 task_id=subject.task_id,
                 created_at=now,
@@ -163,8 +166,8 @@ def _insert_notices(
 ) -> None:
     """``notify`` the holders of a task in one INSERT ... SELECT (no e-mail copies).
 
-    Both languages are rendered here and the database picks one per user, as ``render``
-    does, so a step with a whole group to tell costs one statement.
+    Both languages are rendered here and stored with every notice, so a step with a
+    whole group to tell costs one statement and each page shows its own language.
     """
     if row.assignee:
         _insert(session, _TO_ASSIGNEE, kind, subject, now=now, config=config,
@@ -189,15 +192,14 @@ def _notices(where: Any, *, lane: bool = False) -> Any:
 
     Built once at import (see ``_TO_*``): the text comes in as bound parameters.
     """
-    english = AppUser.language == "en"
     text = String()
     query = select(
         AppUser.username,
         bindparam("kind", type_=text),
-        case((english, bindparam("title_en", type_=text)),
-             else_=bindparam("title_zh", type_=text)),
-        case((english, bindparam("body_en", type_=text)),
-             else_=bindparam("body_zh", type_=text)),
+        bindparam("title_zh", type_=text),
+        bindparam("body_zh", type_=text),
+        bindparam("title_en", type_=text),
+        bindparam("body_en", type_=text),
         bindparam("instance_id", type_=Integer()),
         bindparam("task_id", type_=text),
         bindparam("created_at", type_=UTCDateTime()),
@@ -205,7 +207,8 @@ def _notices(where: Any, *, lane: bool = False) -> Any:
     if lane:
         query = query.join(Membership, Membership.user_id == AppUser.id)
     query = query.where(AppUser.active.is_(True), where).order_by(AppUser.username)
-    columns = ["username", "kind", "title", "body", "instance_id", "task_id"]
+    columns = ["username", "kind", "title", "body", "title_en", "body_en", "instance_id",
+               "task_id"]
     table = cast(Table, Notification.__table__)  # Core: an ORM insert needs no params
     return insert(table).from_select([*columns, "created_at"], query)
 
@@ -280,6 +283,8 @@ def _info(row: Notification) -> NotificationInfo:
         kind=row.kind,
         title=row.title,
         body=row.body,
+        title_en=row.title_en,
+        body_en=row.body_en,
         instance_id=row.instance_id,
         task_id=row.task_id,
         created_at=row.created_at,

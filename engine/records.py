@@ -277,7 +277,7 @@ class TimerInfo:
 
 @dataclass(frozen=True, slots=True)
 class NotificationInfo:
-    """One in-app notice, already in its recipient's language."""
+    """One in-app notice: Chinese text, and English text when it was written with it."""
 
     id: int
     kind: str  # task_created, task_reminder, task_overdue, task_escalated, instance_completed
@@ -287,6 +287,16 @@ class NotificationInfo:
     task_id: str | None
     created_at: datetime
     read_at: datetime | None = None
+    title_en: str | None = None
+    body_en: str | None = None
+
+    def title_for(self, lang: str) -> str:
+        """The title for a reader of ``lang`` ("zh" or "en")."""
+        return self.title_en if lang == "en" and self.title_en else self.title
+
+    def body_for(self, lang: str) -> str:
+        """The body for a reader of ``lang`` ("zh" or "en")."""
+        return self.body_en if lang == "en" and self.body_en else self.body
 
 
 @dataclass(frozen=True, slots=True)

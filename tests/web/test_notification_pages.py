@@ -47,3 +47,13 @@ def test_marking_read_needs_the_csrf_token(auth: AuthActions, client: FlaskClien
 def test_notifications_need_sign_in(client: FlaskClient) -> None:
     response = client.get("/notifications/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_notice_reads_in_the_language_of_the_page(
+        auth: AuthActions, client: FlaskClient, start_sample: StartSample) -> None:
+    start_sample("打印机采购")
+    auth.login("web.director")
+    assert "新任务" in client.get("/notifications/").text
+    auth.post("/language", {"lang": "en"})
+    page = client.get("/notifications/").text
+    assert "New task" in page and "新任务" not in page
