@@ -108,7 +108,7 @@ def test_upload_over_someone_elses_draft_names_them_and_replaces_only_when_ticke
     refused = upload(client, auth, "gbk_notice.bpmn", mine)
     assert refused.status_code == 409
     assert ("system saved a draft of gbk_notice on <time datetime=\""
-            f"{saved.saved_at.isoformat()}\">") in refused.text
+            f"{saved.saved_at.isoformat()}\" title=\"") in refused.text
     assert 'href="/admin/edit/bpmn/gbk_notice"' in refused.text
     assert 'name="replace"' in refused.text
     assert web_engine.find_draft("bpmn", "gbk_notice", actor=SYSTEM).source == theirs

@@ -121,3 +121,14 @@ def test_vendored_bpmn_js_is_served_with_licence(client: FlaskClient) -> None:
     ):
         with client.get(f"/static/vendor/bpmn-js/{name}") as response:
             assert response.status_code == 200, name
+
+
+def test_times_carry_a_four_digit_year_in_english_too(
+    auth: AuthActions, client: FlaskClient, started: int
+) -> None:
+    auth.login("web.applicant")
+    auth.post("/language", {"lang": "en"})
+    page = client.get("/instances/mine").text
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">20\d\d-\d\d-\d\d \d\d:\d\d</time>',
+                     page), page
+    assert not re.search(r"\d{1,2}/\d{1,2}/\d{2}\b", page)
