@@ -2,7 +2,8 @@
 
 Scripts are compiled with RestrictedPython (no imports, no names or attributes starting
 with ``_``, no ``open``/``eval``/``exec``), see only a whitelist of helpers, and are stopped
-after a time budget. SpiffWorkflow calls ``evaluate``/``execute`` through its script engine.
+after a time budget; the work a single C-level operation can do is bounded by
+``engine/sandboxlimits.py``. SpiffWorkflow calls ``evaluate``/``execute`` through its script engine.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr,
 )
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
+)
+
+from engine.sandboxlimits import (
+    LimitingTransformer,
+    arith,
+    format_value,
+    limited_getattr,
+    limited_pow,
+    limited_range,
 )
 
 
@@ -75,6 +84,7 @@ for _name in ("min", "max", "sum", "any", "all", "enumerate", "sorted", "reverse
     )
 _BUILTINS.pop("setattr", None)
 _BUILTINS.pop("delattr", None)
+_BUILTINS.update(range=limited_range, pow=limited_pow)
 
 
 def _getitem(container: Any, key: Any) -> Any:
@@ -86,8 +96,9 @@ def _getiter(obj: Any) -> Any:
 
 
 _INPLACE: Mapping[str, Callable[[Any, Any], Any]] = {
-    "+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: a * b,
-    "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b,
+    "+=": lambda a, b: a + b, "-=": lambda a, b: a - b,
+    "*=": lambda a, b: arith("*", a, b), "/=": lambda a, b: a / b,
+    "//=": lambda a, b: a // b, "%=": lambda a, b: arith("%", a, b),
 }
 
 
@@ -99,7 +110,9 @@ def _inplacevar(op: str, left: Any, right: Any) -> Any:
 
 GUARDS: Mapping[str, object] = {
     "__builtins__": _BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": limited_getattr,
+    "_arith_": arith,
+    "_format_": format_value,
     "_getitem_": _getitem,
     "_getiter_": _getiter,
     "_write_": full_write_guard,
@@ -112,7 +125,8 @@ GUARDS: Mapping[str, object] = {
 @lru_cache(maxsize=2048)
 def compile_script(source: str, mode: Literal["exec", "eval"] = "exec") -> CodeType:
     """Compile a script or expression under the sandbox rules (cached by source)."""
-    result = compile_restricted(source, filename="<string>", mode=mode)
+    result = compile_restricted(source, filename="<string>", mode=mode,
+                                policy=LimitingTransformer)
     if not isinstance(result, CodeType):  # pragma: no cover - defensive
         raise ScriptRejected("script did not compile")
     return result
