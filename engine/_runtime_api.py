@@ -51,10 +51,11 @@ class RuntimeAPI(EngineBase):
             version_row = definitions.get_process_version(session, process_id, version)
             if not may_start(actor, version_row):
                 raise NotAuthorized(f"{actor.username} may not start {process_id}")
-            clean, _ = self._validate(session, version_row.start_form_key, data,
-                                      actor=actor.username, task=False)
+            clean, form_version = self._validate(session, version_row.start_form_key, data,
+                                                 actor=actor.username, task=False)
             info, failure = self._start_in(session, version_row, clean, actor=actor,
-                                           business_key=business_key)
+                                           business_key=business_key,
+                                           form_version=form_version)
         if failure is not None:
             # The instance and its start are committed in the pre-script state.
             self._record_failure(failure.instance_id or 0, failure, actor=actor,
@@ -64,9 +65,15 @@ class RuntimeAPI(EngineBase):
         return info
 
     def _start_in(self, session: Session, version_row: ProcessVersion,
-                  clean: dict[str, Any], *, actor: Actor, business_key: str | None
+                  clean: dict[str, Any], *, actor: Actor, business_key: str | None,
+                  form_version: str | None = None,
                   ) -> tuple[InstanceInfo | None, ScriptFailed | None]:
-        """Create and run an instance inside the caller's transaction."""
+        """Create and run an instance inside the caller's transaction.
+
+        ``form_version`` is the version of the start form ``clean`` was validated on
+        (None when no form was filled in): recorded, so the start's data can later be
+        labelled from the very form it was entered on, as a task's can.
+        """
         now = self.now()
         loaded = definitions.load_spec(session, version_row)
         workflow = runtime.new_workflow(loaded, self._script_engine)
@@ -92,11 +99,13 @@ class RuntimeAPI(EngineBase):
             if loaded.one_instance_per and key is not None:
                 instancekeys.claim(session, row.process_id, loaded.one_instance_per, key,
                                    row)
+        started: dict[str, Any] = {"process_id": version_row.process_id,
+                                   "version": version_row.version,
+                                   "business_key": row.business_key, "data": clean}
+        if form_version is not None:
+            started.update(form_key=version_row.start_form_key, form_version=form_version)
         audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,
-                     instance_id=row.id, payload={"process_id": version_row.process_id,
-                                                  "version": version_row.version,
-                                                  "business_key": row.business_key,
-                                                  "data": clean})
+                     instance_id=row.id, payload=started)
         if failure is not None:
             return None, failure
         instances.save(session, row, workflow, actor=actor, now=now)

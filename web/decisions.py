@@ -58,11 +58,13 @@ def earlier_decisions(
 def known_fields(
     history: Iterable[AuditEntry], *more: forms.FormSpec | None
 ) -> dict[str, Shape]:
-    """Return the fields of the forms the history's decisions were made on, by name.
+    """Return the fields of the forms the history's data was entered on, by name.
 
+    Those are the start form (recorded with the start) and each decision's form;
     ``more`` (the current task's form) comes last, so its labels win.
     """
-    made_on = [_form_of(entry) for entry, _data in _completions(history)]
+    made_on = [_form_of(entry) for entry in history
+               if entry.event_type in ("instance_started", "task_completed")]
     return forms.field_shapes([*made_on, *more])
 
 

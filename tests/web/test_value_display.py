@@ -141,3 +141,19 @@ def test_a_three_hundred_row_table_shows_every_row(
     assert len(re.findall(r"<tr>", table)) == 301  # the heading and 300 rows
     assert '<td class="num">299.50</td>' in table and "<td>S299</td>" in table
     assert "<td>是</td>" in table and "<td>否</td>" in table
+
+
+def test_start_data_is_labelled_from_the_start_form_it_was_entered_on(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    # Only the start form knows "category": no task form repeats it.
+    [entry] = [e for e in web_engine.history(started, actor=SYSTEM)
+               if e.event_type == "instance_started"]
+    assert entry.payload["form_key"] == "web_request"
+    assert entry.payload["form_version"]
+    auth.login("web.applicant")
+    data = client.get(f"/instances/{started}").text.split("<summary>", 2)[-1]
+    assert '<dt title="category">类别</dt><dd>甲</dd>' in data
+    auth.post("/language", {"lang": "en"})
+    data = client.get(f"/instances/{started}").text.split("<summary>", 2)[-1]
+    assert '<dt title="category">Category</dt><dd>A</dd>' in data
