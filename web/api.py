@@ -1,6 +1,6 @@
-"""Blueprint "api": a JSON mirror of the inbox, task detail, complete and start.
+"""Blueprint "api": JSON for integrations: inbox, tasks, starts, instances, messages.
 
-For integrations. Authenticated by the session or HTTP Basic (engine.authenticate);
+The routes are listed in the README's "JSON API" section. Authenticated by the session or HTTP Basic (engine.authenticate);
 CSRF-exempt, so state-changing calls must send ``Content-Type: application/json``,
 which a cross-site HTML form cannot. Errors are JSON (web/errors.py).
 """
@@ -76,6 +76,52 @@ def complete_task(task_id: UUID) -> Response:
         expected_version=body.get("expected_version"),
     )
     return jsonify(plain(instance))
+
+
+@bp.post("/tasks/<uuid:task_id>/claim")
+def claim_task(task_id: UUID) -> Response:
+    """Take a task of one of the caller's groups; returns the task."""
+    json_body()  # a JSON body, even an empty one, keeps cross-site forms out
+    return jsonify(plain(current_engine().claim_task(task_id, actor=current_actor())))
+
+
+@bp.post("/tasks/<uuid:task_id>/unclaim")
+def unclaim_task(task_id: UUID) -> Response:
+    """Give a claimed task back to its group; returns the task."""
+    json_body()
+    return jsonify(plain(current_engine().unclaim_task(task_id, actor=current_actor())))
+
+
+@bp.get("/instances/<int:instance_id>")
+def get_instance(instance_id: int) -> Response:
+    """Return an instance the caller may see: status, outcome, data, open steps."""
+    return jsonify(
+        plain(current_engine().get_instance(instance_id, actor=current_actor()))
+    )
+
+
+@bp.get("/instances/<int:instance_id>/history")
+def instance_history(instance_id: int) -> Response:
+    """Return the instance's audit events, oldest first."""
+    events = current_engine().history(instance_id, actor=current_actor())
+    return jsonify({"events": [plain(event) for event in events]})
+
+
+@bp.post("/messages")
+def deliver_message() -> tuple[Response, int]:
+    """Hand a message to the engine: {"name", "correlation_key", "data"}.
+
+    The answer says what became of it: ``delivered`` to the waiting instance,
+    ``started`` instances, or ``kept`` until an instance waits for it or it expires.
+    """
+    body = json_body()
+    name, key = body.get("name"), body.get("correlation_key")
+    if not isinstance(name, str) or not (key is None or isinstance(key, str)):
+        abort(400)
+    message = current_engine().deliver_message(
+        name, correlation_key=key, data=body.get("data") or {}, actor=current_actor()
+    )
+    return jsonify(plain(message)), 200
 
 
 @bp.get("/processes")

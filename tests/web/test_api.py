@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from engine import Engine
+from engine import SYSTEM, Engine
 
 AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
 PASSWORD = "web-test-password"
@@ -125,3 +125,94 @@ def test_api_writes_must_be_json(client: FlaskClient) -> None:
 def test_api_unknown_route_is_json_404(client: FlaskClient) -> None:
     response = client.get("/api/nothing", headers=basic("web.applicant"))
     assert response.status_code == 404 and response.json["error"]["status"] == 404
+
+
+def test_api_claim_and_unclaim_a_task(client: FlaskClient, started: int) -> None:
+    headers = basic("web.director")
+    task_id = client.get("/api/tasks?scope=group", headers=headers).json["tasks"][0][
+        "id"
+    ]
+    form_post = client.post(f"/api/tasks/{task_id}/claim", headers=headers)
+    assert form_post.status_code == 415  # a cross-site form cannot claim for you
+    claimed = client.post(f"/api/tasks/{task_id}/claim", json={}, headers=headers)
+    assert claimed.status_code == 200 and claimed.json["assignee"] == "web.director"
+    mine = client.get("/api/tasks?scope=mine", headers=headers).json["tasks"]
+    assert [t["id"] for t in mine] == [task_id]
+    refused = client.post(
+        f"/api/tasks/{task_id}/unclaim", json={}, headers=basic("web.applicant")
+    )
+    assert refused.status_code in (403, 404)
+    released = client.post(f"/api/tasks/{task_id}/unclaim", json={}, headers=headers)
+    assert released.status_code == 200 and released.json["assignee"] is None
+
+
+def test_api_instance_and_its_history_for_those_who_may_see_it(
+    client: FlaskClient, started: int
+) -> None:
+    instance = client.get(f"/api/instances/{started}", headers=basic("web.applicant"))
+    assert instance.status_code == 200
+    assert instance.json["status"] == "running" and instance.json["id"] == started
+    assert instance.json["data"]["subject"] == "电脑采购"
+    history = client.get(
+        f"/api/instances/{started}/history", headers=basic("web.applicant")
+    ).json["events"]
+    assert history[0]["event_type"] == "instance_started"
+    assert history[0]["payload"]["data"]["category"] == "a"
+    hidden = client.get(f"/api/instances/{started}", headers=basic("web.outsider"))
+    assert hidden.status_code == 404
+    hidden = client.get(
+        f"/api/instances/{started}/history", headers=basic("web.outsider")
+    )
+    assert hidden.status_code in (403, 404)
+
+
+WAITS_FOR_FEEDBACK = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    id="defs" targetNamespace="http://signoff.example/test">
+  <bpmn:message id="feedback_msg" name="customer_feedback"/>
+  <bpmn:process id="waits_for_feedback" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="feedback"/>
+    <bpmn:intermediateCatchEvent id="feedback">
+      <bpmn:messageEventDefinition messageRef="feedback_msg"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="feedback" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_api_delivers_a_message_to_the_instance_waiting_for_it(
+    client: FlaskClient, web_engine: Engine
+) -> None:
+    web_engine.deploy({"waits_for_feedback.bpmn": WAITS_FOR_FEEDBACK}, actor=SYSTEM)
+    applicant = web_engine.get_actor("web.applicant")
+    waiting = web_engine.start_instance(
+        "waits_for_feedback", {}, actor=applicant, business_key="C-7"
+    )
+    headers = basic("web.applicant")
+    early = client.post(
+        "/api/messages",
+        json={"name": "customer_feedback", "correlation_key": "C-8", "data": {}},
+        headers=headers,
+    )
+    assert early.status_code == 200 and early.json["state"] == "kept"
+    body = {
+        "name": "customer_feedback",
+        "correlation_key": "C-7",
+        "data": {"satisfied": True},
+    }
+    delivered = client.post("/api/messages", json=body, headers=headers)
+    assert delivered.status_code == 200
+    assert delivered.json["state"] == "delivered"
+    assert delivered.json["instance_id"] == waiting.id
+    done = web_engine.get_instance(waiting.id, actor=SYSTEM)
+    assert done.status.value == "completed" and done.data["satisfied"] is True
+    nameless = client.post(
+        "/api/messages", json={"name": " ", "data": {}}, headers=headers
+    )
+    assert nameless.status_code == 400
+    assert "message name" in nameless.json["error"]["message"]
+    untyped = client.post("/api/messages", json={"name": 5}, headers=headers)
+    assert untyped.status_code == 400
