@@ -154,6 +154,7 @@ class VersionsAdminAPI(EngineBase):
             )
         row.process_version_id = target.id
         now = self.now()
+        was_running = row.status == InstanceStatus.RUNNING.value
         instances.save(session, row, moved, actor=actor, now=now)
         _refresh_tasks(session, row, moved)
         audit.record(
@@ -167,6 +168,8 @@ class VersionsAdminAPI(EngineBase):
                 "to_version": result.to_version,
             },
         )
+        if was_running:  # the new version may end at once: record it like any ending
+            self._audit_if_finished(session, row, actor, moved)
         return replace(result, migrated=True)
 
 

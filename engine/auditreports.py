@@ -227,20 +227,29 @@ def payouts_by_month_branch(session: Session, scope: Scope) -> list[tuple[Any, .
 def complaints_by_outcome(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
     field = scope.options["satisfaction_field"]
     process = scope.process_id or scope.options["complaint_process"]
-    status: dict[int, str] = {}
+    status: dict[int, tuple[str, str]] = {}
     satisfaction: dict[int, str] = {}
     for entry in scope.events(session, "task_completed", *_ENDS, process_id=process):
         key = entry.instance_id or 0
         if entry.event_type in _ENDS:
-            status[key] = _ENDS[entry.event_type]
+            status[key] = _standing(entry)
         value = submitted(entry.event_type, entry.payload).get(field)
         if value is not None:
             satisfaction[key] = str(value)
     tally = Counter(
-        (status.get(k, "open"), satisfaction.get(k, ""))
+        (*status.get(k, ("open", "")), satisfaction.get(k, ""))
         for k in set(status) | set(satisfaction)
     )
-    return [(outcome, sat, count) for (outcome, sat), count in sorted(tally.items())]
+    return [(state, outcome, sat, count)
+            for (state, outcome, sat), count in sorted(tally.items())]
+
+
+def _standing(entry: ChainEntry) -> tuple[str, str]:
+    """How an event leaves an instance, and a completion's recorded outcome: "none"
+    when its end event named none, "unrecorded" when it predates them (0010)."""
+    if entry.event_type != "instance_completed":
+        return _ENDS[entry.event_type], ""
+    return "completed", str(entry.payload.get("outcome", "unrecorded") or "none")
 
 
 Builder = Callable[[Session, Scope], list[tuple[Any, ...]]]
@@ -269,7 +278,7 @@ REPORTS: dict[str, tuple[str, str, str, Builder]] = {
     ),
     "complaints_by_outcome": (
         "投诉结果与满意度", "Complaints by outcome and satisfaction",
-        "outcome satisfaction complaints",
+        "status outcome satisfaction complaints",
         complaints_by_outcome,
     ),
 }  # fmt: skip

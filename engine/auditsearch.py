@@ -35,6 +35,9 @@ CSV_HEADER = tuple("at_utc" if c == "at" else c for c in CSV_COLUMNS)
 FORMATS = ("csv", "jsonl")
 # Excel reads a CSV file as UTF-8 (and so shows Chinese) only when it starts with this.
 BOM = "\ufeff"
+# A cell starting with one of these is run as a formula by spreadsheet programs; text
+# such as a name typed at the sign-in page must not be (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_chain_entry(row: AuditEvent) -> ChainEntry:
@@ -187,7 +190,7 @@ def export_csv(
     entries: Iterator[ChainEntry], *, batch: int = EXPORT_BATCH
 ) -> Iterator[str]:
     """CSV text in chunks: a byte order mark and a header, then one row per event
-    (times in UTC, payload as JSON)."""
+    (times in UTC, payload as JSON, formula-like text defused by ``csv_cell``)."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)
@@ -197,14 +200,22 @@ def export_csv(
         document["payload"] = json.dumps(
             document["payload"], ensure_ascii=False, sort_keys=True
         )
-        writer.writerow(
-            ["" if document[c] is None else document[c] for c in CSV_COLUMNS]
-        )
+        writer.writerow([csv_cell(document[c]) for c in CSV_COLUMNS])
         if count % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a spreadsheet should show it: text that would start a formula gets
+    a leading apostrophe (shown, never run). JSON Lines keep the exact values."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export_jsonl(entries: Iterator[ChainEntry]) -> Iterator[str]:

@@ -21,6 +21,7 @@ from web.auth import current_actor, login_required
 from web.decisions import form_rows
 from web.errors import render_error
 from web.i18n import current_language
+from web.templating import OUTCOME_LABELS
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
@@ -172,7 +173,9 @@ def export(fmt: str) -> Response:
 def timeline(instance_id: int) -> str:
     """Each step of one instance: who, when, how long, what changed, deadlines."""
     steps = current_engine().instance_timeline(instance_id, actor=current_actor())
-    return render_template("auditor/timeline.html", timeline=steps)
+    return render_template(
+        "auditor/timeline.html", timeline=steps, state_labels=STATE_LABELS
+    )
 
 
 @bp.get("/events/<int:event_id>/form")
@@ -234,14 +237,22 @@ COLUMN_LABELS = {
 }
 
 
-# How a reported instance stands (the status and outcome columns).
+# How a reported instance stands and ended (the status and outcome columns).
 STATE_LABELS = {
     "open": lazy_gettext("In progress"),
     "completed": lazy_gettext("Completed"),
     "cancelled": lazy_gettext("Cancelled"),
     "failed": lazy_gettext("Error"),
+    **OUTCOME_LABELS,
+    "none": lazy_gettext("None named"),
+    "unrecorded": lazy_gettext("Not recorded (finished before outcomes were kept)"),
+    # How an overdue step was closed (its outcome column names the closing event).
+    "task_completed": lazy_gettext("Step completed"),
+    "task_cancelled": lazy_gettext("Step cancelled"),
 }
 STATE_COLUMNS = frozenset({"status", "outcome"})
+# Columns naming a user: shown by name, the user name on hover, as everywhere else.
+PERSON_COLUMNS = frozenset({"approver", "closed_by"})
 
 
 @bp.get("/reports")
@@ -269,6 +280,7 @@ def reports() -> tuple[str, int]:
         column_labels=COLUMN_LABELS,
         state_labels=STATE_LABELS,
         state_columns=STATE_COLUMNS,
+        person_columns=PERSON_COLUMNS,
         errors=errors,
     )
     return page, 400 if errors else 200

@@ -50,6 +50,7 @@ NOTES: dict[str, tuple[Field, ...]] = {
     "form_deployed": (("form_key", None), _COMMENT),
     "draft_saved": (("def_id", None),),
     "draft_discarded": (("def_id", None),),
+    "instance_started": (_VERSION,),  # the process version it ran on from the start
     "instance_suspended": (_REASON,),
     "instance_resumed": (_REASON,),
     "instance_cancelled": (_REASON,),

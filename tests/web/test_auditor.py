@@ -81,6 +81,7 @@ def test_report_columns_are_headed_in_the_readers_language(
     assert '<th scope="col">结果</th>' in page.text
     assert '<th scope="col">outcome</th>' not in page.text
     assert "<td>进行中</td>" in page.text and "<td>open</td>" not in page.text
+    assert "<td>进行中</td><td>—</td><td>—</td>" in page.text  # no outcome yet, in words
 
 
 def test_auditor_opens_the_form_a_decision_was_made_on(
@@ -222,3 +223,77 @@ def test_user_filter_finds_display_names_and_name_starts(
         rows = client.get("/auditor/", query_string={"user": typed,
                                                      "type": "instance_started"})
         assert rows.text.count('id="event-') == 1, typed
+
+
+def test_reports_label_outcomes_and_name_people_in_the_readers_language(
+    client: FlaskClient, auth: Any, web_engine: Engine, start_sample: Callable[..., int]
+) -> None:
+    """A late rejection: its outcome, how its step closed and who closed it, in words."""
+    web_engine.add_user("qian.li", password="web-test-password", display_name="钱丽",
+                        groups=("director",), actor=SYSTEM)
+    director = web_engine.get_actor("qian.li")
+    start_sample(days_ago=3)  # the review was due two days after the start
+    [task] = web_engine.inbox(director, scope="group")
+    web_engine.complete_task(task.id, {"review_decision": "reject",
+                                       "review_opinion": "预算不足"}, actor=director)
+    auth.login("web.auditor")
+    outcomes = client.get("/auditor/reports?name=complaints_by_outcome&process=web_sample")
+    assert "<td>已完成</td><td>已驳回</td>" in outcomes.text
+    assert "<td>rejected</td>" not in outcomes.text
+    overdue = client.get("/auditor/reports?name=overdue_steps&process=web_sample").text
+    assert "<td>步骤已完成</td>" in overdue and "task_completed" not in overdue
+    assert '<span class="person" title="qian.li">钱丽</span>' in overdue
+    approvers = client.get("/auditor/reports?name=approvals_by_approver").text
+    assert '<span class="person" title="qian.li">钱丽</span>' in approvers
+    [row] = re.findall(r'<td><a href="/auditor/instances/(\d+)">#\d+</a></td>', overdue)
+    assert client.get(f"/auditor/instances/{row}").status_code == 200
+
+
+def test_search_names_steps_as_recorded_in_the_readers_language(
+    client: FlaskClient, auth: Any, web_engine: Engine, started: int
+) -> None:
+    auth.login("web.auditor")
+    chinese = client.get(f"/auditor/?instance={started}&type=task_created").text
+    assert '<span title="review_request">审核 &lt;script&gt;alert(1)' in chinese
+    web_engine.set_language("web.auditor", "en", actor=SYSTEM)
+    auth.switch("web.auditor")
+    english = client.get(f"/auditor/?instance={started}&type=task_created").text
+    assert '<span title="review_request">Review &lt;script&gt;alert(2)' in english
+
+
+def test_workspace_tabs_are_links_in_the_tab_bar_not_a_bulleted_list(
+    client: FlaskClient, auth: Any
+) -> None:
+    auth.login("web.auditor")
+    page = client.get("/auditor/reports").text
+    bar = page[page.index('<nav class="tabs"'):]
+    bar = bar[:bar.index("</nav>")]
+    assert "<ul>" not in bar and 'aria-current="page">报表</a>' in bar
+
+
+def test_timeline_names_the_process_version_an_instance_started_on(
+    client: FlaskClient, auth: Any, started: int
+) -> None:
+    auth.login("web.auditor")
+    page = client.get(f"/auditor/instances/{started}").text
+    start = page.index("发起申请")
+    assert "版本：1" in page[start:page.index("</li>", start)]
+
+
+def test_timeline_says_how_a_finished_instance_ended(
+    client: FlaskClient, auth: Any, web_engine: Engine, start_sample: Callable[..., int]
+) -> None:
+    director = web_engine.get_actor("web.director")
+    endings = {}
+    for decision in ("reject", "approve"):  # the approving end names no outcome
+        instance = start_sample()
+        [task] = [t for t in web_engine.inbox(director, scope="group")
+                  if t.instance_id == instance]
+        web_engine.complete_task(task.id, {"review_decision": decision,
+                                           "review_opinion": "好"}, actor=director)
+        endings[decision] = instance
+    auth.login("web.auditor")
+    rejected = client.get(f"/auditor/instances/{endings['reject']}").text
+    assert "<dt>结果</dt><dd>已驳回</dd>" in rejected
+    plain = client.get(f"/auditor/instances/{endings['approve']}").text
+    assert "<dt>结果</dt><dd>未指明</dd>" in plain

@@ -12,7 +12,15 @@ from types import GeneratorType
 import pytest
 from auditkit import REQUEST, AuditingEngine, Clock, auditing, run_purchase
 
-from engine import Actor, Engine, InvalidInput, NotAuthorized, audit, auditchain
+from engine import (
+    Actor,
+    AuthenticationFailed,
+    Engine,
+    InvalidInput,
+    NotAuthorized,
+    audit,
+    auditchain,
+)
 from engine.audit import AuditType
 from engine.audit_records import AuditFilter, Deadline
 from engine.auditsearch import CSV_HEADER
@@ -308,10 +316,50 @@ def test_report_counts_complaints_by_outcome_and_satisfaction(
         options={"satisfaction_field": "satisfaction"},
     )
     assert report.rows == (
-        ("completed", "", 1),
-        ("completed", "satisfied", 1),
-        ("open", "", 1),
+        ("completed", "approved", "satisfied", 1),
+        ("completed", "rejected", "", 1),
+        ("open", "", "", 1),
     )
+    assert report.columns == ("status", "outcome", "satisfaction", "complaints")
+
+
+def test_complaint_report_says_when_a_completion_recorded_no_outcome(
+    office: AuditingEngine, actor: Callable[[str], Actor], clock: Clock
+) -> None:
+    """Completions from before migration 0010 carry no outcome; none is guessed."""
+    with office.sessions.begin() as session:
+        audit.record(session, AuditType.INSTANCE_COMPLETED, actor="system",
+                     at=clock.now, instance_id=3)  # as recorded before 0010
+    report = office.audit_report(
+        "complaints_by_outcome", actor=actor("auditor"), process_id="two_approver"
+    )
+    assert [r[:2] for r in report.rows] == [
+        ("completed", "approved"), ("completed", "rejected"), ("completed", "unrecorded")
+    ]
+    with office.sessions.begin() as session:
+        audit.record(session, AuditType.INSTANCE_COMPLETED, actor="system",
+                     at=clock.now, instance_id=3, payload={"outcome": None})
+    report = office.audit_report(
+        "complaints_by_outcome", actor=actor("auditor"), process_id="two_approver"
+    )
+    assert ("completed", "none", "", 1) in report.rows
+
+
+def test_csv_export_never_hands_a_spreadsheet_a_formula(
+    office: AuditingEngine, actor: Callable[[str], Actor]
+) -> None:
+    """A name typed at the sign-in page is recorded as the actor of login_failed."""
+    typed = '=HYPERLINK("http://evil.example","open")'
+    with pytest.raises(AuthenticationFailed):
+        office.authenticate(typed, "wrong")
+    text = "".join(office.export_audit(
+        AuditFilter(event_types=("login_failed",)), fmt="csv", actor=actor("auditor")))
+    [row] = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:]
+    assert row[CSV_HEADER.index("actor")] == "'" + typed
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
+    lines = "".join(office.export_audit(
+        AuditFilter(event_types=("login_failed",)), fmt="jsonl", actor=actor("auditor")))
+    assert json.loads(lines)["actor"] == typed  # the verifiable export keeps it exact
 
 
 def test_unknown_report_or_option_is_refused(

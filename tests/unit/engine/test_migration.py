@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 import pytest
-from modelkit import chain, process, script_task, user_task
+from modelkit import chain, end_event, flows, process, script_task, user_task
 
-from engine import Engine, InstanceStatus, ScriptFailed
+from engine import Engine, InstanceStatus, Outcome, ScriptFailed
 from engine.records import SYSTEM
 
 REQUEST = {"item": "laptop", "amount": "1200.50"}
@@ -230,3 +230,33 @@ def test_migrate_refuses_when_the_called_process_is_gone(admin_engine: Any) -> N
     [result] = admin_engine.migrate_instances([started.id], 2, actor=SYSTEM)
     assert not result.migrated
     assert ("call", "active") in [(b.bpmn_id, b.state) for b in result.blockers]
+
+
+def waiting(duration: str) -> bytes:
+    """Wait on a timer, then end at an end event naming the outcome "approved"."""
+    return process(
+        '<bpmn:startEvent id="start"/>'
+        '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
+        f'<bpmn:timeDuration>"{duration}"</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        + end_event("end", outcome="approved")
+        + flows(("start", "wait"), ("wait", "end"))
+    )
+
+
+def test_migration_that_finishes_an_instance_records_one_completion_with_outcome(
+    admin_engine: Any,
+) -> None:
+    deploy(admin_engine, waiting("P30D"))
+    started = admin_engine.start_instance("p", {}, actor=SYSTEM)
+    deploy(admin_engine, waiting("PT0S"))  # the new version's wait is over at once
+    [result] = admin_engine.migrate_instances([started.id], 2, actor=SYSTEM)
+    assert result.migrated
+    info = admin_engine.get_instance(started.id, actor=SYSTEM)
+    assert info.status is InstanceStatus.COMPLETED and info.outcome is Outcome.APPROVED
+    events = admin_engine.history(started.id, actor=SYSTEM)
+    kinds = [e.event_type for e in events]
+    assert kinds.count("instance_completed") == 1
+    assert kinds.index("instance_migrated") < kinds.index("instance_completed")
+    [done] = [e for e in events if e.event_type == "instance_completed"]
+    assert done.payload["outcome"] == "approved" and done.bpmn_id == "end"
