@@ -168,8 +168,8 @@ class AuditAPI(EngineBase):
             return auditchain.verify(session)
 
     def submitted_form(self, event_id: int, *, actor: Actor) -> SubmittedForm:
-        """A task completion with the exact form version the person saw, from the
-        stored form bytes, and whether the data still matches its recorded hash.
+        """A start or task completion with the exact form version the person saw, from
+        the stored form bytes, and whether the data still matches its recorded hash.
 
         Raises:
             NotAuthorized: not an admin or auditor.  NotFound: no such completion, or
@@ -180,8 +180,9 @@ class AuditAPI(EngineBase):
             row = session.get(AuditEvent, event_id)
             payload = row.payload if row is not None else {}
             key, version = payload.get("form_key"), payload.get("form_version")
-            if row is None or row.event_type != "task_completed" or not key or not version:
-                raise NotFound(f"no task completion on a form with event id {event_id}")
+            if row is None or row.event_type not in _ON_A_FORM or not key or not version:
+                raise NotFound(f"no start or task completion on a form with event id"
+                               f" {event_id}")
             stored = formarchive.source_of(session, str(version))
             data = dict(payload.get("data") or {})
             recorded = str(payload.get("data_sha256") or "")
@@ -204,6 +205,10 @@ class AuditAPI(EngineBase):
             InvalidInput: the bytes are neither (a CSV export, say), naming what is.
         """
         return auditlines.verify_file(data)
+
+
+# The events that record data a person entered on a form (with its key and version).
+_ON_A_FORM = ("instance_started", "task_completed")
 
 
 def _snapshot(session: Session) -> None:

@@ -101,7 +101,8 @@ class RuntimeAPI(EngineBase):
                                    row)
         started: dict[str, Any] = {"process_id": version_row.process_id,
                                    "version": version_row.version,
-                                   "business_key": row.business_key, "data": clean}
+                                   "business_key": row.business_key, "data": clean,
+                                   "data_sha256": data_digest(clean)}
         if form_version is not None:
             started.update(form_key=version_row.start_form_key, form_version=form_version)
         audit.record(session, AuditType.INSTANCE_STARTED, actor=actor.username, at=now,

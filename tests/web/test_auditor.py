@@ -93,15 +93,27 @@ def test_auditor_opens_the_form_a_decision_was_made_on(
                                        "review_opinion": "请补充报价"}, actor=director)
     auth.login("web.auditor")
     timeline = client.get(f"/auditor/instances/{started}").text
-    link = re.search(r'href="(/auditor/events/(\d+)/form)"', timeline)
-    assert link, "the completion links to its form"
-    page = client.get(link.group(1))
+    links = re.findall(r'href="(/auditor/events/\d+/form)"', timeline)
+    assert len(links) == 2, "the start and the completion link to their forms"
+    page = client.get(links[-1])
     assert page.status_code == 200
     assert "审核结论" in page.text and "退回修改" in page.text and "请补充报价" in page.text
     assert "与所示数据一致" in page.text
     assert client.get("/auditor/events/999999/form").status_code == 404
     auth.switch("web.director")
-    assert client.get(link.group(1)).status_code == 403
+    assert client.get(links[-1]).status_code == 403
+
+
+def test_auditor_opens_the_start_form_an_applicant_filled_in(
+    client: FlaskClient, auth: Any, started: int
+) -> None:
+    auth.login("web.auditor")
+    timeline = client.get(f"/auditor/instances/{started}").text
+    first = re.findall(r'href="(/auditor/events/\d+/form)"', timeline)[0]
+    page = client.get(first).text
+    assert "测试申请" in page  # the start form's title heads the page
+    assert "<td>类别</td>" in page and "甲" in page and "电脑采购" in page
+    assert "与所示数据一致" in page
 
 
 # 19:02 UTC on 22 November is 03:02 on 23 November in the office (Asia/Shanghai).
@@ -297,3 +309,4 @@ def test_timeline_says_how_a_finished_instance_ended(
     assert "<dt>结果</dt><dd>已驳回</dd>" in rejected
     plain = client.get(f"/auditor/instances/{endings['approve']}").text
     assert "<dt>结果</dt><dd>未指明</dd>" in plain
+

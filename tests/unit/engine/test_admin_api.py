@@ -370,3 +370,36 @@ def test_auditor_sees_the_form_version_a_completion_was_made_on_after_it_changed
         admin.submitted_form(done.id, actor=admin.get_actor("zhang.wei"))
     with pytest.raises(NotFound):
         admin.submitted_form(done.id - 1, actor=SYSTEM)
+
+
+def test_auditor_sees_the_start_form_version_and_hash_an_applicant_started_on(
+    admin: Any, forms_dir: Path
+) -> None:
+    start_form = ('<bpmn:startEvent id="start"><bpmn:extensionElements>'
+                  '<spiffworkflow:properties><spiffworkflow:property '
+                  'name="formJsonSchemaFilename" value="request_form.json"/>'
+                  '</spiffworkflow:properties></bpmn:extensionElements>'
+                  '</bpmn:startEvent>')
+    body = process(user_task("fill_in") + chain("fill_in").replace(
+        '<bpmn:startEvent id="start"/>', start_form))
+    instance_id = start(admin, body, {"item": "chair", "amount": "5"})
+    old = (forms_dir / "request_form.json").read_bytes()
+    admin.deploy_form("request_form", old.replace("物品".encode(), b"Thing"), actor=SYSTEM)
+    [began] = [e for e in admin.history(instance_id, actor=SYSTEM)
+               if e.event_type == "instance_started"]
+    assert began.payload["form_key"] == "request_form"
+    shown = admin.submitted_form(began.id, actor=admin.get_actor("auditor"))
+    assert shown.form_version == hashlib.sha256(old).hexdigest()
+    assert shown.form.properties["item"]["x-label"]["zh"] == "物品"
+    assert shown.data == {"item": "chair", "amount": "5.00"} and shown.digest_matches
+
+
+def test_a_start_without_a_form_records_its_data_hash_but_offers_no_form(
+    admin: Any,
+) -> None:
+    instance_id = start(admin, data={"source": "import"})
+    [began] = [e for e in admin.history(instance_id, actor=SYSTEM)
+               if e.event_type == "instance_started"]
+    assert began.payload["data_sha256"] and "form_version" not in began.payload
+    with pytest.raises(NotFound, match="no start or task completion on a form"):
+        admin.submitted_form(began.id, actor=SYSTEM)
