@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from engine import DefinitionInfo, TaskState
 from web import current_engine
@@ -78,9 +79,14 @@ def is_live_process(definition: DefinitionInfo) -> bool:
 
 @bp.get("/")
 @login_required
-def index() -> str:
-    """Show one page of the chosen tab with counts for every tab."""
+def index() -> str | Response:
+    """Show one page of the chosen tab with counts for every tab.
+
+    Auditors take no tasks: their home is the audit trail.
+    """
     actor, engine = current_actor(), current_engine()
+    if actor.is_auditor:
+        return redirect(url_for("auditor.search"))
     query = InboxQuery.from_args(request.args)
     counts = engine.inbox_counts(actor)
     if "tab" not in request.args and not counts["mine"] and counts["group"]:

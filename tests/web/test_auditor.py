@@ -310,3 +310,18 @@ def test_timeline_says_how_a_finished_instance_ended(
     plain = client.get(f"/auditor/instances/{endings['approve']}").text
     assert "<dt>结果</dt><dd>未指明</dd>" in plain
 
+
+def test_auditor_home_is_the_audit_trail_without_task_menus(
+    client: FlaskClient, auth: Any
+) -> None:
+    auth.login("web.auditor")
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/auditor/")
+    page = client.get("/auditor/").text
+    menu = page.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    assert "审计记录" in menu or "Audit trail" in menu
+    for item in ("待办", "发起流程", "我的申请"):
+        assert item not in menu
+    auth.switch("web.director")
+    menu = client.get("/").text.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    assert "待办" in menu
