@@ -18,7 +18,8 @@ from flask_babel import gettext, lazy_gettext
 from engine.audit_records import AuditFilter
 from web import current_engine
 from web.auth import current_actor, login_required
-from web.decisions import form_rows
+import forms
+from web.decisions import form_recorded, form_rows
 from web.errors import render_error
 from web.i18n import current_language
 from web.templating import OUTCOME_LABELS
@@ -173,8 +174,22 @@ def export(fmt: str) -> Response:
 def timeline(instance_id: int) -> str:
     """Each step of one instance: who, when, how long, what changed, deadlines."""
     steps = current_engine().instance_timeline(instance_id, actor=current_actor())
+    # Changed fields read with the labels of the forms they were entered on.
+    known = forms.field_shapes(form_recorded(step.details) for step in steps.steps)
+    lang = current_language()
+
+    def field_label(key: str) -> str:
+        return forms.label_for(key, known.get(key), lang)
+
+    def field_value(key: str, value: object) -> forms.Node:
+        return forms.view(value, known.get(key), lang=lang, known=known)
+
     return render_template(
-        "auditor/timeline.html", timeline=steps, state_labels=STATE_LABELS
+        "auditor/timeline.html",
+        timeline=steps,
+        state_labels=STATE_LABELS,
+        field_label=field_label,
+        field_value=field_value,
     )
 
 

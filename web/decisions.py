@@ -137,9 +137,14 @@ def _completions(
 
 
 def _form_of(entry: AuditEntry) -> forms.FormSpec | None:
-    """The form a decision was made on: its recorded version, else the live form."""
-    form_key = entry.payload.get("form_key")
-    version = entry.payload.get("form_version")
+    return form_recorded(entry.payload)
+
+
+def form_recorded(payload: Mapping[str, object]) -> forms.FormSpec | None:
+    """The form an event's data was entered on: its recorded version, else the live
+    form (None when the event names no form, or it cannot be read)."""
+    form_key = payload.get("form_key")
+    version = payload.get("form_version")
     if not isinstance(form_key, str):
         return None
     try:

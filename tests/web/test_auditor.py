@@ -325,3 +325,19 @@ def test_auditor_home_is_the_audit_trail_without_task_menus(
     auth.switch("web.director")
     menu = client.get("/").text.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
     assert "待办" in menu
+
+
+def test_timeline_changes_read_with_the_labels_of_the_forms_used(
+    client: FlaskClient, auth: Any, web_engine: Engine, started: int
+) -> None:
+    director = web_engine.get_actor("web.director")
+    [task] = web_engine.inbox(director, scope="group")
+    web_engine.complete_task(task.id, {"review_decision": "return",
+                                       "review_opinion": "请补充报价"}, actor=director)
+    auth.login("web.auditor")
+    page = client.get(f"/auditor/instances/{started}").text
+    assert '<td title="review_decision">审核结论</td>' in page
+    assert "退回修改" in page and "<td>return</td>" not in page
+    auth.post("/language", {"lang": "en"})
+    page = client.get(f"/auditor/instances/{started}").text
+    assert '<td title="review_decision">Decision</td>' in page and "Return" in page

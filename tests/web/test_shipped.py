@@ -94,7 +94,7 @@ def test_auditor_timeline_shows_the_gm_threshold_decision(
 
 
 def test_timeline_folds_a_list_of_records_into_a_table(bare_app: Flask) -> None:
-    template = '{% from "auditor/_value.html" import value %}{{ value(v) }}'
+    template = '{% from "_values.html" import show %}{{ show(v|as_view, true) }}'
     rows = [{"station_id": "S1", "reward_total": "3.00"}, {"station_id": "S2", "extra": True}]
     with bare_app.test_request_context("/"):
         folded = render_template_string(template, v=rows)
