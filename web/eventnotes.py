@@ -7,11 +7,14 @@ shows what was recorded at the time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
+
+from web.groups import group_title, role_label
+from web.i18n import current_language
 
 # A payload key (or a (before, after) pair of keys) and its label; None: the subject,
 # shown first and bare ("li.na", "supervisor", "visit_approval").
@@ -83,13 +86,30 @@ def _value(payload: Mapping[str, Any], key: Key) -> str | None:
     value = payload.get(key)
     if _empty(value):
         return None
+    words = _IN_WORDS.get(key, _text)
     if isinstance(value, Mapping) and {"before", "after"} & set(value):
-        return _change(value.get("before"), value.get("after"))
-    return _text(value)
+        return _change(value.get("before"), value.get("after"), words)
+    return words(value)
 
 
-def _change(before: Any, after: Any) -> str:
-    return f"{_text(before)} → {_text(after)}"
+def _change(before: Any, after: Any, words: Callable[[Any], str] | None = None) -> str:
+    words = words or _text
+    return f"{words(before)} → {words(after)}"
+
+
+def _role(value: Any) -> str:
+    return "—" if _empty(value) else role_label(str(value))
+
+
+def _groups(value: Any) -> str:
+    if _empty(value):
+        return "—"
+    names = value if isinstance(value, (list, tuple)) else [value]
+    return ", ".join(group_title(str(name), current_language()) for name in names)
+
+
+# Recorded values that read better in words: a role's name, a group's title.
+_IN_WORDS: dict[str, Callable[[Any], str]] = {"role": _role, "groups": _groups}
 
 
 def _empty(value: Any) -> bool:

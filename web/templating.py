@@ -13,9 +13,9 @@ from flask_babel import format_datetime, get_timezone, gettext, lazy_gettext, la
 from markupsafe import Markup, escape
 
 import forms
-from engine import GroupInfo
 from web import current_engine
 from web.i18n import current_language
+from web.groups import group_title, groups, role_label
 from web.people import person
 from web.eventnotes import event_note
 
@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(display_value)
     app.add_template_filter(as_view)
     app.add_template_global(group_title)
+    app.add_template_global(role_label)
     app.add_template_global(person)
     app.add_template_global(holder)
     app.jinja_env.globals.update(
@@ -171,27 +172,8 @@ def as_view(value: object) -> forms.Node:
     return forms.view(value, lang=current_language())
 
 
-def group_title(name: str | None, lang: str) -> str:
-    """Return a group's title in ``lang`` (its name when the group is unknown)."""
-    if not name:
-        return ""
-    group = _groups().get(name)
-    if group is None:
-        return name
-    return group.title_en if lang == "en" and group.title_en else group.title
-
-
 def holder(name: str | None, lang: str) -> Markup | str:
     """Return who holds a step: a group's title, else the person of that user name."""
-    if name and name in _groups():
+    if name and name in groups():
         return group_title(name, lang)
     return person(name)
-
-
-def _groups() -> dict[str, GroupInfo]:
-    """Every group by name, read once per request."""
-    groups: dict[str, GroupInfo] | None = g.get("group_titles")
-    if groups is None:
-        groups = {group.name: group for group in current_engine().list_groups()}
-        g.group_titles = groups
-    return groups

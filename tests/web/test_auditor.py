@@ -196,9 +196,9 @@ def test_search_rows_say_whom_an_admin_change_concerns(
     web_engine.ensure_group("finance", title="财务", title_en="Finance", actor=SYSTEM)
     auth.login("web.auditor")
     changed = client.get("/auditor/?type=user_updated").text
-    assert "web.applicant2 · 角色：staff → admin" in changed
+    assert "web.applicant2 · 角色：员工 → 管理员" in changed
     created = client.get("/auditor/?type=user_created").text
-    assert "web.director2 · 角色：staff · 所属组：director" in created
+    assert "web.director2 · 角色：员工 · 所属组：大客户总监" in created
     retitled = client.get("/auditor/?type=group_updated").text
     assert "finance · 中文名称：财务部 → 财务" in retitled
 
