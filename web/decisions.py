@@ -15,6 +15,9 @@ from typing import Any
 
 import forms
 from engine import AuditEntry
+from engine.errors import NotFound
+from web import current_engine
+from web.auth import current_actor
 from web.submission import load_form, load_form_version
 
 Shape = Mapping[str, Any]
@@ -56,14 +59,18 @@ def earlier_decisions(
 
 
 def known_fields(
-    history: Iterable[AuditEntry], *more: forms.FormSpec | None
+    history: Iterable[AuditEntry],
+    *more: forms.FormSpec | None,
+    start: forms.FormSpec | None = None,
 ) -> dict[str, Shape]:
     """Return the fields of the forms the history's decisions were made on, by name.
 
-    ``more`` (the current task's form) comes last, so its labels win.
+    ``start`` (the process's start form) comes first: it labels what the starter
+    gave even before any step is done. ``more`` (the current task's form) comes
+    last, so its labels win.
     """
     made_on = [_form_of(entry) for entry, _data in _completions(history)]
-    return forms.field_shapes([*made_on, *more])
+    return forms.field_shapes([start, *made_on, *more])
 
 
 def data_rows(
@@ -123,6 +130,16 @@ def form_rows(
 
 def _is_choice(field: forms.Field) -> bool:
     return bool(field.options) and field.widget != "checkbox"
+
+
+def start_form(process_id: str, version: int) -> forms.FormSpec | None:
+    """The live start form of a process version (None: none, or it does not load)."""
+    actor = current_actor()
+    try:
+        key = current_engine().start_form_key(process_id, version, actor=actor)
+        return load_form(key)
+    except (NotFound, forms.FormNotFound, forms.FormSchemaInvalid):
+        return None
 
 
 def _completions(
