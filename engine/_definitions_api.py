@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
-from engine import deployment, identity, liveforms
+from engine import definitions, deployment, identity, liveforms
 from engine._base import EngineBase
 from engine.errors import DefinitionInvalid, InvalidInput, NotFound
 from engine.models import Definition, ProcessVersion
@@ -103,6 +103,18 @@ class DefinitionsAPI(EngineBase):
         """
         with self._tx() as session:
             return liveforms.version(session, key, sha256, forms_dir=self._forms_dir)
+
+    def start_form_key(self, process_id: str, version: int, *, actor: Actor) -> str | None:
+        """The start form of one version of a process, None when it has none.
+
+        Pages label the data a starter gave with it (anyone signed in may read which
+        form a process starts with; the data itself is guarded by the instance reads).
+        Raises:
+            NotFound: no such process version.
+        """
+        with self._tx() as session:
+            row = definitions.get_process_version(session, process_id, version)
+            return row.start_form_key
 
     def list_startable(self, actor: Actor) -> list[ProcessInfo]:
         """Live versions of the processes this actor may start (by start-event lane)."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine import audit, diagramtext, identity, instances, runtime, worklist
+from engine import (
+    audit,
+    deadline_config,
+    diagramtext,
+    identity,
+    instances,
+    instructiontext,
+    runtime,
+    worklist,
+)
 from engine._base import EngineBase, task_uuid
 from engine.errors import NotAuthorized, NotFound
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
@@ -25,9 +31,6 @@ from engine.records import (
     TaskState,
 )
 from engine.values import plain
-
-_TEMPLATES = SandboxedEnvironment(autoescape=False)
-
 
 class QueriesAPI(EngineBase):
     def inbox(self, actor: Actor, *, scope: str = "all", process_id: str | None = None,
@@ -59,11 +62,15 @@ class QueriesAPI(EngineBase):
             data.pop("data_objects", None)
             extensions = getattr(spiff.task_spec, "extensions", {}) if spiff else {}
             props = extensions.get("properties", {})
+            zone = deadline_config.of(session).zone
+            text_zh = extensions.get("instructionsForEndUser") or ""
+            text_en = props.get("instructions_en") or ""
             return TaskDetail(
                 task=_task_info(session, row, instance),
                 data=plain(data),
-                instructions=_render(extensions.get("instructionsForEndUser") or "", data),
-                instructions_en=_render(props.get("instructions_en") or "", data) or None,
+                instructions=instructiontext.fill(text_zh, data, lang="zh", zone=zone),
+                instructions_en=instructiontext.fill(text_en, data, lang="en", zone=zone)
+                or None,
                 instance_version=instance.row_version,
                 history=tuple(audit.list_events(session, instance_id=instance.id,
                                                 event_types=["task_completed"])))
@@ -154,12 +161,3 @@ def _task_info(session: Session, row: HumanTask, instance: ProcessInstance) -> T
     version = session.get(ProcessVersion, instance.process_version_id)
     return worklist.to_info(row, version, instance.business_key)
 
-
-def _render(text: str, data: dict[str, Any]) -> str:
-    """Fill ``{{ var }}`` placeholders from instance data in Jinja's sandbox."""
-    if "{" not in text:
-        return text
-    try:
-        return _TEMPLATES.from_string(text).render(**data)
-    except TemplateError:
-        return text

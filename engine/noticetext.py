@@ -20,46 +20,47 @@ class Kind(str, Enum):
     INSTANCE_COMPLETED = "instance_completed"
 
 
-# (title, body) per language; {task}, {process}, {key} and {due} are filled in.
+# (title, body) per language; {task}, {process}, {ref} (the request's number, so two
+# requests of one process tell apart), {key} and {due} are filled in.
 TEMPLATES: dict[Kind, dict[str, tuple[str, str]]] = {
     Kind.TASK_CREATED: {
         "zh": (
             "新任务：{task}",
-            "「{process}」{key}有一项新任务「{task}」等待处理。{due}",
+            "「{process}」{ref}{key}有一项新任务「{task}」等待处理。{due}",
         ),
         "en": (
             "New task: {task}",
-            '{process}{key}: the task "{task}" is waiting for you.' "{due}",
+            '{process}{ref}{key}: the task "{task}" is waiting for you.' "{due}",
         ),
     },
     Kind.TASK_REMINDER: {
         "zh": (
             "任务即将到期：{task}",
-            "「{process}」{key}的任务「{task}」即将到期。{due}",
+            "「{process}」{ref}{key}的任务「{task}」即将到期。{due}",
         ),
         "en": (
             "Task due soon: {task}",
-            '{process}{key}: the task "{task}" is due soon.' "{due}",
+            '{process}{ref}{key}: the task "{task}" is due soon.' "{due}",
         ),
     },
     Kind.TASK_OVERDUE: {
         "zh": (
             "任务已逾期：{task}",
-            "「{process}」{key}的任务「{task}」已超过期限。{due}",
+            "「{process}」{ref}{key}的任务「{task}」已超过期限。{due}",
         ),
         "en": (
             "Task overdue: {task}",
-            '{process}{key}: the task "{task}" is overdue.' "{due}",
+            '{process}{ref}{key}: the task "{task}" is overdue.' "{due}",
         ),
     },
     Kind.TASK_ESCALATED: {
         "zh": (
             "逾期督办：{task}",
-            "「{process}」{key}的任务「{task}」已逾期，已升级给您督办。" "{due}",
+            "「{process}」{ref}{key}的任务「{task}」已逾期，已升级给您督办。" "{due}",
         ),
         "en": (
             "Escalated: {task}",
-            '{process}{key}: the task "{task}" is overdue and has '
+            '{process}{ref}{key}: the task "{task}" is overdue and has '
             "been escalated to you.{due}",
         ),
     },
@@ -117,6 +118,9 @@ def render(
         "key": key,
         "due": due,
         "number": str(subject.instance_id or ""),
+        "ref": f"{' ' if english else ''}#{subject.instance_id}"
+        if subject.instance_id
+        else "",
     }
     ended, result = ENDED.get(subject.outcome, ENDED[None])[lang]
     values.update(ended=ended, result=result)

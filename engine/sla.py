@@ -69,13 +69,13 @@ def due_at(
 ) -> datetime | None:
     """The task's due time; the first of its properties that gives one wins.
 
-    Order: ``dueInVariable`` (a variable holding any form below), ``dueIn``,
+    Order: ``dueInVariable`` (a variable, or "dict.key", holding any form below), ``dueIn``,
     ``dueInWorkingDays``, ``dueBy``, then the boundary timer guarding the task.
     """
     calendar = work_calendar(config)
     variable = meta.get("due_in_variable")
     candidates: list[object] = [
-        data.get(variable) if variable else None,
+        _variable(data, variable) if variable else None,
         meta.get("due_in"),
     ]
     if meta.get("due_in_working_days"):
@@ -86,6 +86,19 @@ def due_at(
         if found is not None:
             return found
     return boundary
+
+
+def _variable(data: dict[str, Any], name: str) -> object:
+    """A variable's value; "a.b" reads key b of dict a (a payout's per-step deadlines).
+
+    None when any part is missing: the task then takes its other due settings.
+    """
+    value: object = data
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def deadline(value: object, now: datetime, calendar: WorkCalendar) -> datetime | None:

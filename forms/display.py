@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
+from forms.readable import readable
 from forms.spec import FormSpec, normalize_lang, pick_text
 
 MAX_ROWS = 500  # rows of a table (items of a list) shown; the rest are counted
@@ -105,6 +106,7 @@ _EMPTY = Text(EMPTY, empty=True)
 class _Context:
     lang: str
     known: Mapping[str, Shape]
+    exact: bool = False
 
 
 def view(
@@ -113,9 +115,14 @@ def view(
     *,
     lang: str,
     known: Mapping[str, Shape] | None = None,
+    exact: bool = False,
 ) -> Node:
-    """Return ``value`` as a node tree labelled from ``shape`` (then ``known``)."""
-    return _view(value, shape or {}, _Context(normalize_lang(lang), known or {}), 0)
+    """Return ``value`` as a node tree labelled from ``shape`` (then ``known``).
+
+    Computed times and periods read as "2026-10-03 18:00", "7 天" unless ``exact``.
+    """
+    context = _Context(normalize_lang(lang), known or {}, exact)
+    return _view(value, shape or {}, context, 0)
 
 
 def label_for(key: str, shape: Shape | None, lang: str) -> str:
@@ -192,7 +199,7 @@ def _view(value: object, shape: Shape, ctx: _Context, depth: int) -> Node:
         )
     if isinstance(value, (list, tuple)):
         return _sequence(value, shape, ctx, depth)
-    return _scalar(value, shape, ctx.lang)
+    return _scalar(value, shape, ctx)
 
 
 def _labelled(
@@ -219,7 +226,7 @@ def _sequence(value: Sequence[object], shape: Shape, ctx: _Context, depth: int) 
         return _table(value, item_shape, ctx, depth)
     if not any(_is_collection(item) for item in value):
         labelled = merged(item_shape, {"x-enum-labels": enum_labels(shape)})
-        texts = [_scalar(item, labelled, ctx.lang).text for item in value[:MAX_ROWS]]
+        texts = [_scalar(item, labelled, ctx).text for item in value[:MAX_ROWS]]
         more = "…" if len(value) > MAX_ROWS else ""
         return Text(("、" if ctx.lang == "zh" else ", ").join(texts) + more)
     if depth >= MAX_DEPTH:
@@ -259,7 +266,8 @@ def _all_numeric(rows: tuple[tuple[Node, ...], ...], index: int) -> bool:
     return bool(filled) and all(isinstance(n, Text) and n.numeric for n in filled)
 
 
-def _scalar(value: object, shape: Shape, lang: str) -> Text:
+def _scalar(value: object, shape: Shape, ctx: _Context) -> Text:
+    lang = ctx.lang
     if isinstance(value, bool):
         yes, no = _YES_NO.get(lang, _YES_NO["en"])
         return Text(yes if value else no)
@@ -268,6 +276,10 @@ def _scalar(value: object, shape: Shape, lang: str) -> Text:
             return Text(f"{Decimal(value):.2f}", numeric=True)
         return Text(str(value), numeric=True)
     text = value.isoformat() if isinstance(value, date) else str(value)
+    if not ctx.exact and "type" not in shape:  # computed: a stored deadline or period
+        shown = readable(text, lang=lang)
+        if shown is not None:
+            return Text(shown)
     labels = enum_labels(shape)
     if text in labels:
         return Text(pick_text(labels[text], lang, text))

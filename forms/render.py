@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from forms._messages import pattern_message
+from forms._messages import message, pattern_message
 from forms.display import Node, Shape, enum_labels, merged, plain, readonly_shape, view
 from forms.spec import WIDGETS, FormSpec, normalize_lang, pick_text
 from forms.validate import TRUE_WORDS
@@ -234,7 +234,12 @@ def _html_pattern(prop: Mapping[str, Any], widget: str) -> str | None:
 
 
 def _format_hint(prop: Mapping[str, Any], widget: str, lang: str) -> str:
-    if widget not in _PATTERN_WIDGETS or widget == "money" or "pattern" not in prop:
+    # The browser refuses a mismatch with only "match the requested format"; the
+    # input's title is what it adds to say which format.
+    if widget == "money":
+        en, zh = message("money")
+    elif widget in _PATTERN_WIDGETS and "pattern" in prop:
+        en, zh = pattern_message(prop)
+    else:
         return ""
-    en, zh = pattern_message(prop)
     return zh if normalize_lang(lang) == "zh" else en

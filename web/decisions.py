@@ -15,6 +15,9 @@ from typing import Any
 
 import forms
 from engine import AuditEntry
+from engine.errors import NotFound
+from web import current_engine
+from web.auth import current_actor
 from web.submission import load_form, load_form_version
 
 Shape = Mapping[str, Any]
@@ -56,16 +59,19 @@ def earlier_decisions(
 
 
 def known_fields(
-    history: Iterable[AuditEntry], *more: forms.FormSpec | None
+    history: Iterable[AuditEntry],
+    *more: forms.FormSpec | None,
+    start: forms.FormSpec | None = None,
 ) -> dict[str, Shape]:
     """Return the fields of the forms the history's data was entered on, by name.
 
-    Those are the start form (recorded with the start) and each decision's form;
-    ``more`` (the current task's form) comes last, so its labels win.
+    Those are the start form the start recorded and each decision's form. ``start``
+    (the process version's live start form) comes first, for starts recorded before
+    their form was; ``more`` (the current task's form) comes last, so its labels win.
     """
     made_on = [_form_of(entry) for entry in history
                if entry.event_type in ("instance_started", "task_completed")]
-    return forms.field_shapes([*made_on, *more])
+    return forms.field_shapes([start, *made_on, *more])
 
 
 def data_rows(
@@ -125,6 +131,16 @@ def form_rows(
 
 def _is_choice(field: forms.Field) -> bool:
     return bool(field.options) and field.widget != "checkbox"
+
+
+def start_form(process_id: str, version: int) -> forms.FormSpec | None:
+    """The live start form of a process version (None: none, or it does not load)."""
+    actor = current_actor()
+    try:
+        key = current_engine().start_form_key(process_id, version, actor=actor)
+        return load_form(key)
+    except (NotFound, forms.FormNotFound, forms.FormSchemaInvalid):
+        return None
 
 
 def _completions(

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from web import current_engine
 from web.auth import current_actor, login_required
-from web.decisions import data_rows, earlier_decisions, known_fields
+from web.decisions import data_rows, earlier_decisions, known_fields, start_form
 from web.i18n import current_language
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -44,7 +44,8 @@ def show(instance_id: int) -> str:
     diagram = engine.instance_diagram(instance_id, actor=actor, lang=current_language())
     diagram_data = {state: list(getattr(diagram, state)) for state in DIAGRAM_STATES}
     history = engine.history(instance_id, actor=actor)
-    known = known_fields(history)
+    start = start_form(instance.process_id, instance.version)
+    known = known_fields(history, start=start)
     decided = earlier_decisions(history, current_language(), known, choices_only=True)
     return render_template(
         "instances/show.html",

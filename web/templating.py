@@ -169,7 +169,7 @@ def display_value(value: object) -> str:
 
 def as_view(value: object) -> forms.Node:
     """Return a stored value as text, labelled pairs or a table (see _values.html)."""
-    return forms.view(value, lang=current_language())
+    return forms.view(value, lang=current_language(), exact=True)
 
 
 def holder(name: str | None, lang: str) -> Markup | str:

@@ -130,3 +130,37 @@ def test_a_payout_file_saved_by_excel_in_chinese_fills_the_import_field(
                                     "buffer": text.encode("gb18030")}])
     expect(page.locator("textarea[name=transactions_csv]")).to_have_value(text)
     assert page.problems == []  # type: ignore[attr-defined]  # no CSP violation
+
+
+def payout_awaiting_verification(engine: Engine) -> int:
+    """The 2026-10 payout with the sample file imported (one month, one payout)."""
+    clerk = engine.get_actor(demo.user_for("city_bureau"))
+    running = [i for i in engine.list_instances(actor=engine.get_actor("admin"),
+                                                process_id="station_payout")
+               if i.business_key == "2026-10"]
+    iid = running[0].id if running else engine.start_instance(
+        "station_payout", {"payout_month": "2026-10"}, actor=clerk).id
+    sample = ROOT / "workflows" / "samples" / "station_transactions_2026-10.csv"
+    for task in engine.inbox(clerk, scope="all"):
+        if task.instance_id == iid and task.bpmn_id == "import_transactions":
+            engine.complete_task(task.id, {"transactions_csv": sample.read_text(
+                encoding="utf-8")}, actor=clerk)
+    return iid
+
+
+def test_a_labelled_list_inside_a_list_keeps_its_values_readable_on_a_phone(
+        page: Page, ui: UI) -> None:
+    """Nested values were squeezed into a one-character column: "S 3 0 3" downwards."""
+    engine: Engine = ui.server.engine
+    iid = payout_awaiting_verification(engine)
+    county = demo.user_for("county_bureau")
+    (task,) = [t for t in engine.inbox(engine.get_actor(county), scope="all")
+               if t.instance_id == iid and t.bpmn_id == "verify_allocation"]
+    ui.login(page, county)
+    page.goto(f"{ui.server.url}/tasks/{task.id}")
+    values = page.locator("dl.facts.nested > dd")
+    expect(values.first).to_be_visible()
+    widths = values.evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+    ui.screenshot(page, "phone-nested-values")
+    assert min(widths) >= 120, f"nested values squeezed to {min(widths):.0f}px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -248,3 +248,34 @@ def test_overdue_return_visit_is_escalated_to_the_supervisor(
         assert s.ended(iid) == ("completed", "approved", left_open)
         closed = s.engine.get_task(escalation.id, actor=s.actor("supervisor")).task
         assert closed.state is (TaskState.COMPLETED if handled else TaskState.CANCELLED)
+
+
+def test_the_overdue_escalation_names_the_deadline_in_office_time(
+    scenario: Scenario,
+) -> None:
+    """The supervisor reads "2026-10-28 18:00", not the stored ISO text with its offset."""
+    s = scenario
+    with time_machine.travel(T0 + timedelta(days=10), tick=False) as clock:
+        iid = delivered(s)
+        clock.move_to(datetime(2026, 10, 28, 10, 1, tzinfo=timezone.utc))
+        s.engine.fire_due_timers()
+        escalation = s.task(iid, "escalate_overdue_return_visit", "supervisor")
+        detail = s.engine.get_task(escalation.id, actor=s.actor("supervisor"))
+    assert detail.data["return_visit_due"] == "2026-10-28T18:00:00+08:00"
+    assert "（2026-10-28 18:00）" in detail.instructions
+    assert "(2026-10-28 18:00)" in (detail.instructions_en or "")
+    assert "T18:00" not in detail.instructions + (detail.instructions_en or "")
+
+
+def test_an_activity_that_ends_before_it_starts_is_refused(scenario: Scenario) -> None:
+    """Such a record made the return visit overdue at once and escalated it."""
+    s = scenario
+    iid = s.start(P, REQUEST, group="account_staff").id
+    approve_request(s, iid)
+    backwards = {**DELIVERY, "activity_end_date": "2026-10-10"}
+    with pytest.raises(InvalidSubmission) as refused:
+        s.complete(iid, "deliver_service", backwards, group="account_staff")
+    assert refused.value.errors_zh == {
+        "activity_end_date": ["活动结束日期不能早于开始日期 2026-10-20"]
+    }
+    assert s.steps(iid) == ["deliver_service"]

@@ -236,7 +236,7 @@ def test_missed_deadline_escalates_to_the_general_manager(
     iid = s.start(P, {"payout_month": "2026-10"}, group=CB).id
     task = s.task(iid, "import_transactions", CB)
     detail = s.engine.get_task(task.id, actor=s.actor(CB))
-    assert "2026-11-03T18:00:00+08:00" in detail.instructions
+    assert "期限：2026-11-03 18:00。" in detail.instructions  # office time, to the minute
     # the 3rd at 17:59 office time: not late yet
     clock.move_to(datetime(2026, 11, 3, 9, 59, tzinfo=timezone.utc))
     s.engine.fire_due_timers()
@@ -354,3 +354,21 @@ def test_a_payout_started_after_its_deadline_shows_the_task_overdue(
     assert task.due_at == datetime(2026, 10, 3, 10, 0, tzinfo=timezone.utc)
     assert task.is_overdue(T0)
     assert "escalate_late_import" in s.steps(iid)
+
+
+def test_stations_and_their_county_see_the_12th_as_the_due_time(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    """The confirmation runs in a called process: its tasks carry the day-12 deadline."""
+    s = scenario
+    iid = start_and_import(s)
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    day_12 = datetime(2026, 11, 12, 10, 0, tzinfo=timezone.utc)  # 18:00 office time
+    confirmations = [
+        t for t in s.tasks(iid, SM) if t.bpmn_id == "confirm_station_amount"
+    ]
+    assert len(confirmations) == 12
+    assert {t.due_at for t in confirmations} == {day_12}
+    confirm_stations(s, iid)
+    assert s.task(iid, "report_confirmed_amounts", KP).due_at == day_12

@@ -307,3 +307,19 @@ def test_amounts_that_do_not_add_up_are_refused_and_nothing_moves(
     assert caught.value.errors["advance_offset"] == [
         "The offset cannot exceed the advance paid, 2000.00 yuan"]
     finish(s, iid)
+
+
+def test_the_feedback_escalation_names_its_period_in_words(scenario: Scenario) -> None:
+    """The director reads "7 天" / "7 days", not the stored ISO duration "P7D"."""
+    s = scenario
+    with time_machine.travel(T0, tick=False) as clock:
+        iid = s.start(P, SMALL, group=AM).id
+        approve(s, iid, gm=False)
+        s.complete(iid, "record_visit", RECORD, group=AM)
+        clock.move_to(T0 + timedelta(days=7, minutes=1))
+        s.engine.fire_due_timers()
+        escalation = s.task(iid, "escalate_overdue_feedback", DIR)
+        detail = s.engine.get_task(escalation.id, actor=s.actor(DIR))
+    assert detail.data["feedback_period"] == "P7D"
+    assert "（7 天）" in detail.instructions
+    assert "(7 days)" in (detail.instructions_en or "")

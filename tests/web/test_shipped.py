@@ -125,3 +125,95 @@ def test_the_supervisor_reviews_the_whole_service_request(
     for shown in ("8500.00", "陈主任 021-55550001", "产品技术研讨会"):
         assert shown in page
     assert "technical_seminar" not in page
+
+
+def test_the_starter_reads_the_request_data_by_label_before_any_review(
+    auth: AuthActions, client: FlaskClient, deploy_workflows: Engine
+) -> None:
+    """Before any step is done, only the start form can label what the starter gave."""
+    staff = demo.user_for("account_staff")
+    request = {
+        "customer_name": "华远物流", "support_content": "研讨会。",
+        "planned_activity_type": "customer_appreciation", "customer_deep_needs": "降本。",
+        "application_date": "2026-10-12", "applicant_name": "赵敏",
+    }
+    instance = deploy_workflows.start_instance(
+        "service_support", request, actor=deploy_workflows.get_actor(staff))
+    auth.login(staff, demo.DEMO_PASSWORD)
+    page = client.get(f"/instances/{instance.id}").text
+    assert '<dt title="customer_name">客户名称</dt>' in page
+    assert '<dt title="planned_activity_type">拟开展的活动类型</dt>' in page
+    assert "用户答谢会" in page and "customer_appreciation" not in page
+    assert "<dt>applicant_name</dt>" not in page
+    assert "<dt>review_period</dt><dd>2 天</dd>" in page  # stored as "P2D"
+
+
+def _task_of(engine: Engine, username: str, instance_id: int, bpmn_id: str) -> Any:
+    actor = engine.get_actor(username)
+    (task,) = [t for t in engine.inbox(actor, scope="all")
+               if t.instance_id == instance_id and t.bpmn_id == bpmn_id]
+    return task
+
+
+def test_the_account_manager_sees_the_approved_plan_when_recording_the_visit(
+    auth: AuthActions, client: FlaskClient, deploy_workflows: Engine
+) -> None:
+    """The task says "visit at the agreed time"; the page must show that time and whom."""
+    engine, manager = deploy_workflows, demo.user_for("account_manager")
+    plan = {
+        "customer_name": "星河物流", "contact_person": "李总（采购总监）",
+        "visit_purpose": "了解明年运输需求。", "visit_date": "2026-12-20",
+        "visit_participants": "张伟、赵敏", "gift_budget": "800.00",
+        "travel_budget": "1200.00", "meal_budget": "0.00", "other_budget": "0.00",
+        "application_date": "2026-10-12",
+    }
+    iid = engine.start_instance("visit_approval", plan,
+                                actor=engine.get_actor(manager)).id
+    director = demo.user_for("director")
+    review = _task_of(engine, director, iid, "review_visit_by_director")
+    engine.complete_task(review.id, {"director_decision": "approve"},
+                         actor=engine.get_actor(director))
+    record = _task_of(engine, manager, iid, "record_visit")
+    auth.login(manager, demo.DEMO_PASSWORD)
+    page = client.get(f"/tasks/{record.id}").text
+    for shown in ("星河物流", "李总（采购总监）", "了解明年运输需求。", "2026-12-20", "张伟、赵敏"):
+        assert shown in page
+
+
+SAMPLE_CSV = (Path(__file__).resolve().parents[2] / "workflows" / "samples"
+              / "station_transactions_2026-10.csv").read_text(encoding="utf-8")
+RAW_KEYS = ("station_id", "station_name", "electricity_tier", "withdrawal_tier",
+            "rural_below_50", "reward_total", "branch_head_amount", "net_total",
+            "card_no", "mobile_count")
+
+
+@pytest.mark.parametrize(("lane", "bpmn_id", "shown"), [
+    ("station_maintainer", "confirm_station_amount",
+     ("站点编号", "电费档位", "分项奖励（元）", "助农取款", "奖励合计（元）", "待确认")),
+    ("county_platform_office", "verify_branch_rewards",
+     ("支局编号", "支局类型", "支局长应得（元）", "维护人员应得（元）", "农村")),
+])
+def test_payout_pages_label_every_column_and_code(
+    auth: AuthActions, client: FlaskClient, deploy_workflows: Engine,
+    lane: str, bpmn_id: str, shown: tuple[str, ...],
+) -> None:
+    """A station maintainer signs an amount: the page must say what each figure is."""
+    engine = deploy_workflows
+    city, county = demo.user_for("city_bureau"), demo.user_for("county_bureau")
+    iid = engine.start_instance("station_payout", {"payout_month": "2026-10"},
+                                actor=engine.get_actor(city)).id
+    for user, step, answer in (
+        (city, "import_transactions", {"transactions_csv": SAMPLE_CSV}),
+        (county, "verify_allocation", {"county_verification_decision": "approve"}),
+    ):
+        task = _task_of(engine, user, iid, step)
+        engine.complete_task(task.id, answer, actor=engine.get_actor(user))
+    user = demo.user_for(lane)
+    task = next(t for t in engine.inbox(engine.get_actor(user), scope="all")
+                if t.bpmn_id == bpmn_id)
+    auth.login(user, demo.DEMO_PASSWORD)
+    page = client.get(f"/tasks/{task.id}").text
+    for label in shown:
+        assert label in page
+    for key in RAW_KEYS:
+        assert f">{key}<" not in page and f"{key}:" not in page, key

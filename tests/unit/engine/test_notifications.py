@@ -204,3 +204,20 @@ def test_model_sms_go_to_the_sms_outbox_or_the_plugged_in_sender(
     plugged.start_instance("payout", {}, actor=SYSTEM)
     assert plugged.run_due_jobs() == 2 and len(sent) == 2
     assert len(deadlines.list_sms(actor=SYSTEM)) == 2
+
+
+def test_a_task_notice_names_the_request_number_so_two_requests_tell_apart(
+    engine: Engine,
+) -> None:
+    """Requests started from the web have no business key: the number is all there is."""
+    add_reviewers(engine)
+    engine.deploy(review_model(), actor=SYSTEM)
+    first = engine.start_instance("p", {}, actor=SYSTEM).id
+    second = engine.start_instance("p", {}, actor=SYSTEM).id
+    bodies = {n.instance_id: (n.body_for("zh"), n.body_for("en"))
+              for n in engine.list_notifications(engine.get_actor("amy"))}
+    assert bodies[first] == (
+        f"「p」#{first}有一项新任务「审核申请」等待处理。",
+        f'p #{first}: the task "Review the request" is waiting for you.',
+    )
+    assert f"#{second}" in bodies[second][0] and f"#{second}:" in bodies[second][1]

@@ -240,3 +240,14 @@ def test_pattern_field_carries_the_format_it_expects(make_spec: MakeSpec) -> Non
         "须为“年-月”格式的月份（YYYY-MM），例如 2026-10"
     )
     assert only_field(make_spec, {"type": "string"}).format_hint == ""
+
+
+def test_money_field_says_which_format_the_browser_refused(make_spec: MakeSpec) -> None:
+    """Without a title the browser only says "Please match the requested format"."""
+    money = {"type": "string", "x-widget": "money"}
+    field = only_field(make_spec, money, lang="zh")
+    assert field.pattern == r"[0-9]+(\.[0-9]{1,2})?"
+    assert field.format_hint == "必须是最多两位小数的金额，例如 1200.00"
+    assert only_field(make_spec, money, lang="en").format_hint == (
+        "must be an amount with at most two decimals, e.g. 1200.00"
+    )
