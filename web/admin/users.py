@@ -7,7 +7,7 @@ is shown once, on the page that reset it, and never stored in clear.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from engine import InvalidInput, Role
@@ -15,6 +15,11 @@ from web import current_engine
 from web.admin._blueprint import actor, admin_engine, bp
 
 ROLES = tuple(r.value for r in Role)
+ROLE_LABELS = {
+    Role.STAFF.value: lazy_gettext("Staff"),
+    Role.ADMIN.value: lazy_gettext("Administrator"),
+    Role.AUDITOR.value: lazy_gettext("Auditor (read only)"),
+}
 
 
 @bp.get("/users")
@@ -31,6 +36,7 @@ def render_users(error: InvalidInput | None = None, form: str = "") -> str:
         users=engine.list_users(actor=who),
         groups=engine.list_groups(),
         roles=ROLES,
+        role_labels=ROLE_LABELS,
         flagged=admin_engine().list_flagged_tasks(actor=who),
         error=error.message if error else None,
         refused=form,
@@ -67,6 +73,11 @@ def create_user() -> Response | tuple[str, int]:
 @bp.get("/users/<username>")
 def user(username: str) -> str:
     """One user: groups, role, activation, password."""
+    return render_user(username)
+
+
+def render_user(username: str, error: InvalidInput | None = None) -> str:
+    """The user page; after a refused change, why (the page stays as it was)."""
     found = [
         u for u in current_engine().list_users(actor=actor()) if u.username == username
     ]
@@ -76,7 +87,10 @@ def user(username: str) -> str:
         "admin/user.html",
         user=found[0],
         roles=ROLES,
+        role_labels=ROLE_LABELS,
         groups=current_engine().list_groups(),
+        own_account=username == actor().username,
+        error=error.message if error else None,
     )
 
 
@@ -86,20 +100,31 @@ def _to_user(username: str, message: str) -> Response:
 
 
 @bp.post("/users/<username>/groups")
-def user_groups(username: str) -> Response:
-    admin_engine().set_groups(username, request.form.getlist("groups"), actor=actor())
+def user_groups(username: str) -> Response | tuple[str, int]:
+    try:
+        admin_engine().set_groups(
+            username, request.form.getlist("groups"), actor=actor()
+        )
+    except InvalidInput as exc:
+        return render_user(username, exc), 422
     return _to_user(username, gettext("Groups saved."))
 
 
 @bp.post("/users/<username>/role")
-def user_role(username: str) -> Response:
-    admin_engine().set_role(username, _role(), actor=actor())
+def user_role(username: str) -> Response | tuple[str, int]:
+    try:
+        admin_engine().set_role(username, _role(), actor=actor())
+    except InvalidInput as exc:  # e.g. an admin taking their own admin role away
+        return render_user(username, exc), 422
     return _to_user(username, gettext("Role saved."))
 
 
 @bp.post("/users/<username>/deactivate")
-def deactivate(username: str) -> Response:
-    admin_engine().deactivate_user(username, actor=actor())
+def deactivate(username: str) -> Response | tuple[str, int]:
+    try:
+        admin_engine().deactivate_user(username, actor=actor())
+    except InvalidInput as exc:  # e.g. an admin deactivating themselves
+        return render_user(username, exc), 422
     return _to_user(username, gettext("User deactivated; reassign their open tasks."))
 
 
