@@ -17,7 +17,6 @@ from engine import (
     audit,
     definitions,
     deployment,
-    dmncheck,
     drafts,
     identity,
     liveforms,
@@ -27,7 +26,7 @@ from engine._admin_ops_api import OperationsAdminAPI
 from engine._admin_versions_api import VersionsAdminAPI
 from engine.admin_records import DefinitionProblem, DraftInfo, FormInfo
 from engine.audit import AuditType
-from engine.errors import DefinitionInvalid, InvalidInput
+from engine.errors import DefinitionInvalid, DraftExists, InvalidInput
 from engine.records import Actor, DefinitionInfo
 from forms.spec import FormSchemaInvalid
 from forms.spec import parse as parse_form
@@ -144,7 +143,7 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
     def _problems(
         self, session: Session, files: Mapping[str, bytes]
     ) -> list[DefinitionProblem]:
-        errors = _structure(files) or deployment.validate(
+        errors = deployment.validate(
             session,
             files,
             groups=frozenset(identity.group_names(session)),
@@ -182,10 +181,6 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
         with self._tx() as session:
             row = drafts.get(session, kind, def_id)
             files = {row.file_name: row.source}
-            broken = _structure(files)
-            if broken:
-                broken[0].problems = broken
-                raise broken[0]
             infos = deployment.deploy(
                 session,
                 files,
@@ -215,15 +210,20 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             return liveforms.get_source(session, key, forms_dir=self._forms_dir)
 
     def deploy_form(
-        self, key: str, source: bytes, *, actor: Actor, comment: str = ""
+        self, key: str, source: bytes, *, actor: Actor, comment: str = "",
+        guard_draft: bool = False, draft_version: int | None = None,
     ) -> FormInfo:
         """Make ``source`` the live form of ``key`` for every process; new tasks use it.
 
         The version is stored in the database, not written to the forms folder, so web
-        and worker processes on every machine see it from this commit on.
+        and worker processes on every machine see it from this commit on. The form's
+        draft is dropped; with ``guard_draft`` only if it is the one the editor opened
+        (``draft_version``, None: none) or holds ``source``, so that a draft another
+        admin saved meanwhile is never thrown away unseen.
 
         Raises:
             DefinitionInvalid: the JSON is not a usable form (nothing changes).
+            DraftExists: guarded, and someone saved another draft since.
         """
         identity.require_admin(actor)
         drafts.check_name("form", key)
@@ -233,6 +233,13 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             raise DefinitionInvalid(exc.reason, file=f"{key}.json") from exc
         with self._tx() as session:
             draft = drafts.find(session, "form", key)
+            if guard_draft and draft is not None and draft.source != source and (
+                    draft.row_version != draft_version):
+                raise DraftExists(
+                    f"{draft.saved_by} saved a draft of form {key!r} at "
+                    f"{draft.saved_at:%Y-%m-%d %H:%M} UTC after this editor opened; "
+                    "nothing was deployed", kind="form", def_id=key,
+                    saved_by=draft.saved_by, saved_at=draft.saved_at)
             if draft is not None:
                 session.delete(draft)
             now = self.now()
@@ -250,7 +257,3 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             )
         return liveforms.to_info(spec)
 
-
-def _structure(files: Mapping[str, bytes]) -> list[DefinitionInvalid]:
-    """Problems our own structural checks find, before SpiffWorkflow sees the files."""
-    return wiring.check(files) + dmncheck.check(files)

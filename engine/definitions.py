@@ -26,6 +26,7 @@ from engine import (
     decisions,
     instancekeys,
     modelcheck,
+    parsedepth,
     schedules,
     support,
     vendorcheck,
@@ -136,9 +137,13 @@ def problems(session: Session, files: Iterable[ParsedFile], *,
         for def_id in parsed.ids if parsed.kind == "bpmn" else ():
             try:
                 sources = bundle_sources(session, def_id, batch)
-                build_spec(def_id, sources)
+                spec, subprocess_specs = build_spec(def_id, sources)
             except DefinitionInvalid as exc:
                 found.append(exc)
+                continue
+            if not parsedepth.startable(spec, subprocess_specs):
+                found.append(DefinitionInvalid(parsedepth.TOO_LONG_TO_RUN,
+                                               file=parsed.file_name, bpmn_id=def_id))
     return found
 
 
@@ -204,23 +209,27 @@ class LoadedSpec:
 def build_spec(process_id: str, sources: Iterable[Source]) -> tuple[Any, dict[str, Any]]:
     """Parse a bundle with SpiffWorkflow; translate its errors into DefinitionInvalid."""
     parser = SpiffBpmnParser(validator=_validator())
-    current = ""
+    current, elements = "", 0
     try:
         for kind, _def_id, name, data in sorted(sources, key=lambda s: s[0] != "dmn"):
             current = name
             root = xmlsafe.parse(name, data)
+            elements += sum(1 for _ in root.iter())
             if kind == "dmn":
                 parser.add_dmn_xml(root, filename=name)
             else:
                 parser.add_bpmn_xml(root.getroottree(), filename=name)
         current = process_id
-        spec = parser.get_spec(process_id)
+        with parsedepth.room_for(elements):
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
         schedules.neutralize(spec)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
         decisions.instrument([spec, *subprocess_specs.values()], parser.dmn_parsers)
         return spec, subprocess_specs
     except ValidationException as exc:
-        raise DefinitionInvalid(str(exc).splitlines()[0], file=exc.file_name or current,
+        reason = (parsedepth.TOO_DEEP if isinstance(exc.__context__, RecursionError)
+                  else str(exc).splitlines()[0])
+        raise DefinitionInvalid(reason, file=exc.file_name or current,
                                 line=_int(exc.line_number), bpmn_id=exc.id or None) from exc
     except (SpiffWorkflowException, NotImplementedError, KeyError, ValueError) as exc:
         raise DefinitionInvalid(f"cannot be parsed: {exc}", file=current) from exc

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions, schedules, xmlsafe
+from engine import audit, definitions, dmncheck, schedules, wiring, xmlsafe
 from engine.audit import AuditType
 from engine.definitions import ParsedFile
 from engine.errors import DefinitionInvalid, NotFound
@@ -44,11 +44,22 @@ def parse_batch(files: Mapping[str, bytes]) -> tuple[list[ParsedFile], list[Defi
 def validate(session: Session, files: Mapping[str, bytes], *, groups: frozenset[str],
              form_exists: Callable[[str], bool]) -> list[DefinitionInvalid]:
     """Return every problem with a batch of files without deploying anything."""
+    broken = structure(files)
+    if broken:
+        return broken
     parsed, failed = parse_batch(files)
     failed += [problem for item in parsed if (problem := _damage(session, item))]
     if failed:
         return failed
     return definitions.problems(session, parsed, groups=groups, form_exists=form_exists)
+
+
+def structure(files: Mapping[str, bytes]) -> list[DefinitionInvalid]:
+    """Broken flow wiring and decision cells that do not compile, reported alone: until
+    they are fixed, SpiffWorkflow's own messages about them only confuse. Every deploy
+    (editor, upload, ``signoff deploy``) checks them, so no decision fails only when an
+    instance reaches it."""
+    return wiring.check(files) + dmncheck.check(files)
 
 
 def _damage(session: Session, item: ParsedFile) -> DefinitionInvalid | None:

@@ -7,6 +7,8 @@ naming the cell. Cells are compiled the way SpiffWorkflow's DMN engine evaluates
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator, Mapping
 
 from lxml import etree
@@ -45,11 +47,41 @@ def _tables(file: str, root: etree._Element, ns: str) -> Iterator[DefinitionInva
             for expr, cell in zip(inputs, rule.iterfind(f"{{{ns}}}inputEntry")):
                 text = _text(cell, ns)
                 if text not in ("", "-") and not _is_test(expr, text):
-                    yield _problem(file, cell, f"condition {text!r} does not compile")
+                    yield _problem(file, cell, _refusal(text))
+                elif _is_list(text):
+                    yield _problem(file, cell, (
+                        f"condition {text!r} compares the input with a tuple and never "
+                        "matches: cells are Python expressions, not FEEL; to match any "
+                        f"of these values write '? in ({text.strip('()')})'"))
             for cell in rule.iterfind(f"{{{ns}}}outputEntry"):
                 text = _text(cell, ns)
                 if text and _fails(text):
                     yield _problem(file, cell, f"output {text!r} does not compile")
+
+
+_FEEL_RANGE = re.compile(r"^([\[\]()])\s*([^.\s][^\s]*?)\s*\.\.\s*([^\s]+?)\s*([\[\]()])$")
+
+
+def _refusal(text: str) -> str:
+    """Why a rule cell is refused; a FEEL range gets the Python test to write instead."""
+    reason = f"condition {text!r} does not compile"
+    found = _FEEL_RANGE.match(text)
+    if found is None:
+        return reason
+    low_open, low, high, high_open = found.groups()
+    lower = "<" if low_open in "](" else "<="
+    upper = "<" if high_open in "[)" else "<="
+    return (f"{reason}: cells are Python expressions, not FEEL, so a range is written "
+            f"as a test of ? (the input), here '{low} {lower} ? {upper} {high}'")
+
+
+def _is_list(text: str) -> bool:
+    """A FEEL list of values (``"a","b"``), which Python reads as one tuple."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return isinstance(tree.body, ast.Tuple)
 
 
 def _text(node: etree._Element | None, ns: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -108,16 +108,39 @@ def migrate(
         for t in workflow.get_tasks(state=_KEEP)
     }
     workflow.subprocess_specs = dict(target.subprocess_specs)
-    migrate_workflow(top, workflow, target.spec)
+    _move(top, workflow, target.spec)
     for sp_id, sub_diff in subs.items():
         sub = workflow.subprocesses[sp_id]
-        migrate_workflow(sub_diff, sub, target.subprocess_specs[sub.spec.name])
+        _move(sub_diff, sub, target.subprocess_specs[sub.spec.name])
     _restore(workflow, kept, changed)
     leftovers = _leftovers(workflow)
     if leftovers:
         return workflow, leftovers
     # A save/load round trip rebuilds the event index and proves the state stores.
     return store.load(store.dump(workflow), target, script_engine), []
+
+
+def _move(diff: Any, workflow: Any, spec: Any) -> None:
+    """Point every task at its element in ``spec`` and repredict from the ready and
+    waiting ones, as SpiffWorkflow's ``migrate_workflow`` does, except for a ready task
+    without a parent (an instance whose very first step failed, still at its start):
+    SpiffWorkflow would reset it from the parent it lacks and fail; it stays ready with
+    its data and only what follows it is predicted again from the target."""
+    workflow.spec = spec
+    for task in workflow.tasks.values():
+        aligned = diff.alignment.get(task)
+        if aligned is not None:
+            task.task_spec = aligned
+    for task in list(workflow.get_tasks(state=_KEEP, skip_subprocesses=True)):
+        if task.id not in workflow.tasks:  # an earlier reset removed it
+            continue
+        if task.parent is None:  # nothing ran yet: repredict below, keep it ready
+            task._drop_children(force=True)
+            task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
+        else:
+            task.reset_branch(None)
+    if workflow.last_task not in workflow.tasks:
+        workflow.last_task = None
 
 
 def _restore(

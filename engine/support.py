@@ -59,7 +59,7 @@ ELEMENTS: Mapping[str, Support] = {
                                         "escalationEventDefinition",
                                         "signalEventDefinition",
                                         "messageEventDefinition"})),
-    "task": Support(True, "no-op task"),
+    "task": Support(True, "a person in its lane confirms it, like a manual task (it is not skipped)"),
     "userTask": Support(True, "a person's task in the inbox, with a form; without one, "
                         "the person confirms it with an optional comment"),
     "manualTask": Support(True, "a person confirms it was done"),

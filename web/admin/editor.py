@@ -109,6 +109,7 @@ def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
         return json_error("source is required", 400)
     expected = body.get("expected_version")
     opened_draft = isinstance(expected, int)  # else the editor opened the live version
+    mine_over_theirs = body.get("replace") is True  # asked for after a 409
     try:
         draft = admin_engine().save_draft(
             _kind(kind),
@@ -116,8 +117,8 @@ def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
             xmlsafe.to_utf8(body["source"]),
             actor=actor(),
             comment=str(body.get("comment") or ""),
-            expected_version=expected if opened_draft else None,
-            replace=opened_draft,
+            expected_version=expected if opened_draft and not mine_over_theirs else None,
+            replace=opened_draft or mine_over_theirs,
         )
     except TextDamaged as exc:
         return json_error(damaged_message(exc), 400)

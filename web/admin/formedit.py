@@ -15,9 +15,11 @@ from werkzeug.wrappers import Response
 
 import forms
 from engine import ConcurrentUpdate, DefinitionInvalid, NotFound
+from engine.errors import DraftExists
 from forms.spec import parse as parse_form
 from web.admin._blueprint import actor, admin_engine, bp, json_error
 from web.i18n import current_language
+from web.templating import format_when
 
 FORM_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 NEW_FORM = {
@@ -128,14 +130,27 @@ def form_draft(key: str) -> Response | tuple[Response, int]:
 def form_deploy(key: str) -> Response | tuple[str, int]:
     """Deploy the form when it loads; otherwise show why, keeping the admin's text."""
     source = request.form.get("source", "")
+    opened = request.form.get("draft_version", "")
     try:
         admin_engine().deploy_form(
             _key(key),
             source.encode("utf-8"),
             actor=actor(),
             comment=request.form.get("comment", "").strip(),
+            guard_draft=True,
+            draft_version=int(opened) if opened.isdigit() else None,
         )
     except DefinitionInvalid as exc:
         return render_form_editor(key, source, error=exc.reason), 422
+    except DraftExists as exc:  # their draft stays; this page keeps the admin's JSON
+        message = gettext(
+            "%(user)s saved a draft of this form on %(when)s, after this page was "
+            "opened, so nothing was deployed. Your JSON is still here: deploy again to "
+            "replace their draft with it, or open the form again to see theirs.",
+            user=exc.saved_by, when=format_when(exc.saved_at))
+        draft = admin_engine().find_draft("form", key, actor=actor())
+        return render_form_editor(
+            key, source, error=message,
+            draft_version=draft.row_version if draft else None), 409
     flash(gettext("Deployed form %(key)s.", key=key), "info")
     return redirect(url_for("admin.index"))

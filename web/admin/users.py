@@ -67,6 +67,11 @@ def create_user() -> Response | tuple[str, int]:
 @bp.get("/users/<username>")
 def user(username: str) -> str:
     """One user: groups, role, activation, password."""
+    return render_user(username)
+
+
+def render_user(username: str, error: InvalidInput | None = None) -> str:
+    """The user page; after a refused change, why (the page stays as it was)."""
     found = [
         u for u in current_engine().list_users(actor=actor()) if u.username == username
     ]
@@ -77,6 +82,8 @@ def user(username: str) -> str:
         user=found[0],
         roles=ROLES,
         groups=current_engine().list_groups(),
+        own_account=username == actor().username,
+        error=error.message if error else None,
     )
 
 
@@ -86,20 +93,31 @@ def _to_user(username: str, message: str) -> Response:
 
 
 @bp.post("/users/<username>/groups")
-def user_groups(username: str) -> Response:
-    admin_engine().set_groups(username, request.form.getlist("groups"), actor=actor())
+def user_groups(username: str) -> Response | tuple[str, int]:
+    try:
+        admin_engine().set_groups(
+            username, request.form.getlist("groups"), actor=actor()
+        )
+    except InvalidInput as exc:
+        return render_user(username, exc), 422
     return _to_user(username, gettext("Groups saved."))
 
 
 @bp.post("/users/<username>/role")
-def user_role(username: str) -> Response:
-    admin_engine().set_role(username, _role(), actor=actor())
+def user_role(username: str) -> Response | tuple[str, int]:
+    try:
+        admin_engine().set_role(username, _role(), actor=actor())
+    except InvalidInput as exc:  # e.g. an admin taking their own admin role away
+        return render_user(username, exc), 422
     return _to_user(username, gettext("Role saved."))
 
 
 @bp.post("/users/<username>/deactivate")
-def deactivate(username: str) -> Response:
-    admin_engine().deactivate_user(username, actor=actor())
+def deactivate(username: str) -> Response | tuple[str, int]:
+    try:
+        admin_engine().deactivate_user(username, actor=actor())
+    except InvalidInput as exc:  # e.g. an admin deactivating themselves
+        return render_user(username, exc), 422
     return _to_user(username, gettext("User deactivated; reassign their open tasks."))
 
 

@@ -339,6 +339,7 @@
   });
   importSource(E.data.xml).catch(function (error) {
     container.setAttribute("data-state", "error");
-    E.status(T.badXml + " " + error.message, "error");
+    var noLayout = /no diagram to display/.test(error.message);  /* a file without DI */
+    E.status(noLayout ? T.noDiagram : T.badXml + " " + error.message, "error");
   });
 })();

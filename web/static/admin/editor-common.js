@@ -91,21 +91,26 @@
       deployButton.disabled = true;
       E.status(E.texts.unsaved, "dirty");
     }
-    function save(text) {
-      return E.postJSON(E.data.urls.save, {
-        source: text, expected_version: E.data.draft_version
-      }).then(function (response) {
+    var replaceButton = byId("replace-draft");
+    /* Someone saved the draft after this page opened: the work on screen stays, and
+       only a deliberate "save mine over it" (replace) overwrites their save. */
+    function save(text, replace) {
+      var body = { source: text, expected_version: E.data.draft_version };
+      if (replace) { body.replace = true; }
+      return E.postJSON(E.data.urls.save, body).then(function (response) {
         if (!response.ok) {
           return response.json().catch(function () { return {}; }).then(function (body) {
             var said = response.status === 400 && body.error && body.error.message;
             E.status(said || (response.status === 409 ? E.texts.conflict : E.texts.failed),
                      "error");
+            replaceButton.hidden = response.status !== 409;
             throw new Error("save failed: " + response.status);
           });
         }
         return response.json();
       }).then(function (body) {
         E.data.draft_version = body.row_version;
+        replaceButton.hidden = true;
         E.status(E.texts.saved, "ok");
       });
     }
@@ -159,7 +164,10 @@
     byId("tab-diagram").addEventListener("click", function () { showTab(false); });
     byId("tab-xml").addEventListener("click", function () { showTab(true); });
     byId("save-draft").addEventListener("click", function () {
-      source().then(save).catch(function () {});
+      source().then(function (text) { return save(text, false); }).catch(function () {});
+    });
+    replaceButton.addEventListener("click", function () {
+      source().then(function (text) { return save(text, true); }).catch(function () {});
     });
     byId("check").addEventListener("click", function () {
       source().then(check).catch(function () {});
@@ -169,7 +177,7 @@
         var ready = text === checkedSource ? Promise.resolve(true) : check(text);
         return ready.then(function (clean) {
           if (!clean) { return; }
-          return save(text).then(function () {
+          return save(text, false).then(function () {
             E.status(E.texts.deploying);
             byId("deploy-form").submit();
           });

@@ -35,6 +35,8 @@
       }
       return response.json().then(function (body) {
         E.data.draft_version = body.row_version;
+        /* a deploy from this page now replaces the draft it just saved */
+        document.getElementById("deploy-draft-version").value = String(body.row_version);
         E.status(E.texts.saved, "ok");
       });
     });
