@@ -204,6 +204,21 @@ def require_task_taker(user: UserInfo) -> None:
     raise InvalidInput(f"{user.username} {why} and cannot be given tasks")
 
 
+def member_of(session: Session, username: str, lane: str | None) -> str | None:
+    """``username`` if that user may take a task of ``lane`` now, else None.
+
+    Active, not an auditor, and a member of the lane's group (any group for a task
+    without a lane).
+    """
+    query = (select(AppUser.username)
+             .where(AppUser.username == username, AppUser.active.is_(True),
+                    AppUser.role != Role.AUDITOR.value))
+    if lane is not None:
+        query = query.join(Membership, Membership.user_id == AppUser.id).where(
+            Membership.group_name == lane)
+    return session.scalar(query.limit(1))
+
+
 def require_active(session: Session, actor: Actor) -> None:
     """Refuse an actor whose account was deactivated after the Actor was made."""
     query = select(AppUser.active).where(AppUser.username == actor.username)

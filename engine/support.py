@@ -221,6 +221,7 @@ _DEADLINE_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
     "dueBy": lambda t: is_day_of_month(t) or _is_date(t),
     "remindBefore": lambda t: parse_duration(t) is not None,
     "escalation": _is_escalation,
+    "assignTo": lambda t: t == "starter",
 }
 _DEADLINE_HINTS = {
     "dueIn": "use an ISO 8601 duration such as P3D or PT4H, or working days such as P3WD",
@@ -228,6 +229,8 @@ _DEADLINE_HINTS = {
     "dueBy": "use 'day 12 of the month' (optionally '17:00') or an ISO date",
     "remindBefore": "use an ISO 8601 duration such as P1D",
     "escalation": "use notify:<group> or reassign:<group>",
+    "assignTo": "use 'starter' (the person who started the request, when they are in"
+                " the task's lane)",
 }
 # Shown as "catch only" in the matrix: allowed where the process waits for a message.
 _CATCH_ONLY = frozenset({"messageEventDefinition"})

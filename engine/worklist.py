@@ -14,7 +14,15 @@ from uuid import UUID
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine import audit, corewrites, deadline_config, notifications, outbox, sla
+from engine import (
+    audit,
+    corewrites,
+    deadline_config,
+    identity,
+    notifications,
+    outbox,
+    sla,
+)
 from engine.audit import AuditType
 from engine.errors import InvalidInput
 from engine.models import HumanTask, ProcessInstance, ProcessVersion
@@ -53,7 +61,21 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
         "remind_before": props.get("remindBefore"),
         "escalation": props.get("escalation"),
         "sms_outbox": props.get("smsOutbox"),
+        "assign_to": props.get("assignTo"),
     }
+
+
+def _first_holder(session: Session, meta: dict[str, Any], instance: ProcessInstance
+                  ) -> str | None:
+    """Who a new task goes to straight away (``assignTo``), else None: its lane's pool.
+
+    ``starter`` sends rework back to the person who started the request, not to any
+    member of the lane; only while that person is active and still in the lane, so a
+    task never lands with someone who may not work on it.
+    """
+    if meta["assign_to"] != "starter":
+        return None
+    return identity.member_of(session, instance.started_by, meta["lane"])
 
 
 def remember_open(session: Session, instance_id: int, rows: list[HumanTask]) -> None:
@@ -93,7 +115,8 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
     created = [HumanTask(
         id=str(task.id), instance_id=instance.id, process_id=instance.process_id,
         bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
-        lane=meta["lane"], form_key=meta["form_key"], assignee=None,
+        lane=meta["lane"], form_key=meta["form_key"],
+        assignee=_first_holder(session, meta, instance),
         state=TaskState.READY.value, created_at=now, priority=meta["priority"],
         due_at=sla.due_at(meta, task.data, now, guards[task.id][1], config),
         completed_by=None, completed_at=None) for task, meta in new]
@@ -102,7 +125,8 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
     for row, (task, meta) in zip(created, new, strict=True):
         audit.record(session, AuditType.TASK_CREATED, actor=actor, at=now,
                      instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
-                     payload={**titles(row), "lane": row.lane, "due_at": row.due_at})
+                     payload={**titles(row), "lane": row.lane, "due_at": row.due_at,
+                              **({"assignee": row.assignee} if row.assignee else {})})
         sla.schedule(session, row, meta, guarded_by_timer=guards[task.id][0],
                      now=now, config=config)
         notifications.task_created(session, row, now=now, config=config)

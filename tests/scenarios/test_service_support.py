@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 import time_machine
 
-from engine.errors import InvalidSubmission
-from engine.records import TaskState
+from engine.errors import InvalidSubmission, NotAuthorized
+from engine.records import SYSTEM, TaskState
 
 if TYPE_CHECKING:
     from tests.scenarios.conftest import Scenario
@@ -279,3 +279,56 @@ def test_an_activity_that_ends_before_it_starts_is_refused(scenario: Scenario) -
         "activity_end_date": ["活动结束日期不能早于开始日期 2026-10-20"]
     }
     assert s.steps(iid) == ["deliver_service"]
+
+
+def _return_to_applicant(s: Scenario) -> int:
+    iid = s.start(P, REQUEST, group="account_staff").id
+    s.complete(
+        iid,
+        "review_request_by_supervisor",
+        {"supervisor_decision": "return", "supervisor_opinion": "请补充预算明细。"},
+        group="supervisor",
+    )
+    return iid
+
+
+def test_a_returned_request_goes_back_to_its_applicant_not_the_pool(
+    scenario: Scenario,
+) -> None:
+    s = scenario
+    applicant = s.actor("account_staff")
+    colleague = s.engine.get_actor("zhang.wei")  # also in account_staff
+    assert colleague.username != applicant.username
+    assert "account_staff" in colleague.groups
+    iid = _return_to_applicant(s)
+    [revision] = [t for t in s.engine.inbox(applicant, scope="mine")
+                  if t.instance_id == iid]
+    assert revision.bpmn_id == "revise_service_request"
+    assert revision.assignee == applicant.username
+    pool = s.engine.inbox(colleague, scope="group")
+    assert all(t.instance_id != iid for t in pool)
+    with pytest.raises(NotAuthorized):
+        s.engine.complete_task(revision.id, REQUEST, actor=colleague)
+    [created] = [e for e in s.engine.history(iid, actor=SYSTEM, computed=True)
+                 if e.event_type == "task_created"
+                 and str(e.task_id) == str(revision.id)]
+    assert created.payload["assignee"] == applicant.username
+
+
+def test_a_returned_request_goes_to_the_pool_when_its_applicant_left_the_lane(
+    scenario: Scenario,
+) -> None:
+    s = scenario
+    applicant = s.actor("account_staff")
+    iid = s.start(P, REQUEST, group="account_staff").id
+    s.engine.set_groups(applicant.username, ["supervisor"], actor=SYSTEM)
+    s.complete(
+        iid,
+        "review_request_by_supervisor",
+        {"supervisor_decision": "return", "supervisor_opinion": "请补充预算明细。"},
+        group="supervisor",
+    )
+    colleague = s.engine.get_actor("zhang.wei")
+    [revision] = [t for t in s.engine.inbox(colleague, scope="group")
+                  if t.instance_id == iid]
+    assert revision.assignee is None

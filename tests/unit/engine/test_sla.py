@@ -175,6 +175,7 @@ def test_task_done_in_time_is_neither_reminded_nor_escalated(engine: Engine) -> 
         ({"dueIn": "three days"}, "dueIn='three days'"),
         ({"dueBy": "day 40 of the month"}, "dueBy"),
         ({"escalation": "shout:director"}, "notify:<group> or reassign:<group>"),
+        ({"assignTo": "boss"}, "use 'starter'"),
     ],
 )
 def test_malformed_deadline_properties_are_refused_at_deploy(
