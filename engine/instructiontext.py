@@ -42,3 +42,12 @@ def _environment(lang: str, zone: tzinfo) -> SandboxedEnvironment:
         return value
 
     return SandboxedEnvironment(autoescape=False, finalize=finalize)
+
+
+def compiles(text: str) -> bool:
+    """Whether ``text`` is a template ``fill`` can render (checked at deploy)."""
+    try:
+        SandboxedEnvironment().parse(text)
+    except TemplateError:
+        return False
+    return True

@@ -141,6 +141,8 @@ class HumanTask(Base):
     bpmn_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(255))
     title_en: Mapped[str | None] = mapped_column(String(255))
+    # What this task of many alike is about (a station's name), from its "subject".
+    subject: Mapped[str | None] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(64))
     form_key: Mapped[str | None] = mapped_column(String(128))
     assignee: Mapped[str | None] = mapped_column(String(64))

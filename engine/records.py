@@ -178,6 +178,7 @@ class TaskInfo:
     business_key: str | None
     completed_by: str | None = None
     completed_at: datetime | None = None
+    subject: str | None = None  # what it is about when many tasks share a title
 
     def label(self, lang: str) -> str:
         return pick(lang, self.title, self.title_en)

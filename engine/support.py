@@ -15,6 +15,7 @@ from lxml import etree
 
 from engine.calendar import is_day_of_month, parse_working_days
 from engine.durations import parse_duration
+from engine import instructiontext
 from engine.errors import DefinitionInvalid
 from engine.sla import Escalation
 
@@ -136,7 +137,7 @@ def check(process: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
         if name in EVENTS:
             yield from _check_event(node, name, support, file)
         if name in ("userTask", "manualTask"):
-            yield from _check_deadlines(node, file)
+            yield from _check_task_properties(node, file)
         if name == "receiveTask" or (
                 name in EVENTS and node.find(_tag("messageEventDefinition")) is not None):
             yield from _check_message(node, file)
@@ -178,14 +179,14 @@ def _check_event(node: etree._Element, name: str, support: Support,
         yield _problem(file, node, f"bpmn:{name} with {kind}: {reason}")
 
 
-def _check_deadlines(node: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
-    """Due-time, reminder and escalation properties must parse (engine/sla.py)."""
+def _check_task_properties(node: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
+    """Due-time, reminder, escalation, assignee and subject properties must parse."""
     props = {p.get("name"): (p.get("value") or "").strip()
              for p in node.iter(f"{{{SPIFF_NS}}}property")}
-    for prop, valid in _DEADLINE_PROPERTIES.items():
+    for prop, valid in _CHECKED_PROPERTIES.items():
         if prop in props and not valid(props[prop]):
             yield _problem(file, node, f"property {prop}={props[prop]!r}: "
-                                       f"{_DEADLINE_HINTS[prop]}")
+                                       f"{_PROPERTY_HINTS[prop]}")
 
 
 def _check_message(node: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
@@ -215,15 +216,16 @@ def _is_date(text: str) -> bool:
     return True
 
 
-_DEADLINE_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
+_CHECKED_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
     "dueIn": lambda t: parse_duration(t) is not None or parse_working_days(t) is not None,
     "dueInWorkingDays": lambda t: t.isdigit() and int(t) > 0,
     "dueBy": lambda t: is_day_of_month(t) or _is_date(t),
     "remindBefore": lambda t: parse_duration(t) is not None,
     "escalation": _is_escalation,
     "assignTo": lambda t: t == "starter",
+    "subject": instructiontext.compiles,
 }
-_DEADLINE_HINTS = {
+_PROPERTY_HINTS = {
     "dueIn": "use an ISO 8601 duration such as P3D or PT4H, or working days such as P3WD",
     "dueInWorkingDays": "use a whole number of working days such as 3",
     "dueBy": "use 'day 12 of the month' (optionally '17:00') or an ISO date",
@@ -231,6 +233,7 @@ _DEADLINE_HINTS = {
     "escalation": "use notify:<group> or reassign:<group>",
     "assignTo": "use 'starter' (the person who started the request, when they are in"
                 " the task's lane)",
+    "subject": "write text with {{ variable }} placeholders, as in instructions",
 }
 # Shown as "catch only" in the matrix: allowed where the process waits for a message.
 _CATCH_ONLY = frozenset({"messageEventDefinition"})

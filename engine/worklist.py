@@ -19,6 +19,7 @@ from engine import (
     corewrites,
     deadline_config,
     identity,
+    instructiontext,
     notifications,
     outbox,
     sla,
@@ -62,7 +63,24 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
         "escalation": props.get("escalation"),
         "sms_outbox": props.get("smsOutbox"),
         "assign_to": props.get("assignTo"),
+        "subject": props.get("subject"),
     }
+
+
+SUBJECT_LIMIT = 200
+
+
+def subject_of(meta: dict[str, Any], data: dict[str, Any], zone: Any) -> str | None:
+    """The task's ``subject`` property filled from its data (None without one).
+
+    Filled like instructions (engine/instructiontext.py); a placeholder that does not
+    resolve leaves the text as written, and the result is cut to the column's size.
+    """
+    template = meta["subject"]
+    if not template:
+        return None
+    text = " ".join(instructiontext.fill(template, data, lang="zh", zone=zone).split())
+    return text[:SUBJECT_LIMIT] or None
 
 
 def _first_holder(session: Session, meta: dict[str, Any], instance: ProcessInstance
@@ -115,7 +133,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
     created = [HumanTask(
         id=str(task.id), instance_id=instance.id, process_id=instance.process_id,
         bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
-        lane=meta["lane"], form_key=meta["form_key"],
+        subject=subject_of(meta, task.data, config.zone), lane=meta["lane"], form_key=meta["form_key"],
         assignee=_first_holder(session, meta, instance),
         state=TaskState.READY.value, created_at=now, priority=meta["priority"],
         due_at=sla.due_at(meta, task.data, now, guards[task.id][1], config),
@@ -126,6 +144,7 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
         audit.record(session, AuditType.TASK_CREATED, actor=actor, at=now,
                      instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
                      payload={**titles(row), "lane": row.lane, "due_at": row.due_at,
+                              **({"subject": row.subject} if row.subject else {}),
                               **({"assignee": row.assignee} if row.assignee else {})})
         sla.schedule(session, row, meta, guarded_by_timer=guards[task.id][0],
                      now=now, config=config)
@@ -158,7 +177,7 @@ def to_info(row: HumanTask, version: ProcessVersion | None,
         form_key=row.form_key, assignee=row.assignee, state=TaskState(row.state),
         created_at=row.created_at, due_at=row.due_at, priority=row.priority,
         business_key=business_key, completed_by=row.completed_by,
-        completed_at=row.completed_at)
+        completed_at=row.completed_at, subject=row.subject)
 
 
 def _visible(actor: Actor, scope: str) -> Any:

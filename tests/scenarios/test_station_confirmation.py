@@ -122,3 +122,21 @@ def test_city_return_without_stations_goes_straight_to_the_report(
         iid, "handle_city_return", {"city_return_response": "已补充说明。"}, group=KP
     )
     assert s.steps(iid) == ["report_confirmed_amounts"]
+
+
+def test_each_confirmation_in_the_inbox_names_its_station(scenario: Scenario) -> None:
+    s = scenario
+    iid = s.engine.start_instance(
+        "station_confirmation",
+        {"payout_month": "2026-10", "city_review_decision": "",
+         "station_results": results()},
+        actor=SYSTEM,
+    ).id
+    confirmations = [t for t in s.tasks(iid, SM) if t.bpmn_id == "confirm_station_amount"]
+    assert sorted(t.subject or "" for t in confirmations) == ["东街站（S1）", "西街站（S2）"]
+    sign_all(s, iid, dispute="S2")
+    [correction] = [t for t in s.tasks(iid, KP) if t.bpmn_id == "correct_station_amount"]
+    assert correction.subject == "西街站（S2）"
+    [created] = [e for e in s.engine.history(iid, actor=SYSTEM, computed=True)
+                 if e.event_type == "task_created" and str(e.task_id) == str(correction.id)]
+    assert created.payload["subject"] == "西街站（S2）"

@@ -125,6 +125,10 @@ def test_the_supervisor_reviews_the_whole_service_request(
     for shown in ("8500.00", "陈主任 021-55550001", "产品技术研讨会"):
         assert shown in page
     assert "technical_seminar" not in page
+    assert '<span class="subject">· 华东能源集团</span>' in page
+    inbox = client.get("/?tab=group").text
+    row = inbox.split(f'id="task-{task.id}"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="subject">· 华东能源集团</span>' in row
 
 
 def test_the_starter_reads_the_request_data_by_label_before_any_review(

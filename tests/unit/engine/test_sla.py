@@ -176,6 +176,7 @@ def test_task_done_in_time_is_neither_reminded_nor_escalated(engine: Engine) -> 
         ({"dueBy": "day 40 of the month"}, "dueBy"),
         ({"escalation": "shout:director"}, "notify:<group> or reassign:<group>"),
         ({"assignTo": "boss"}, "use 'starter'"),
+        ({"subject": "{{ station_name"}, "with {{ variable }} placeholders"),
     ],
 )
 def test_malformed_deadline_properties_are_refused_at_deploy(
