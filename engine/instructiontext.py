@@ -13,7 +13,7 @@ from datetime import tzinfo
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from forms.readable import readable
@@ -28,9 +28,15 @@ def fill(text: str, data: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
     if "{" not in text:
         return text
     try:
-        return _environment(lang, zone).from_string(text).render(**data)
+        return _template(text, lang, zone).render(**data)
     except TemplateError:
         return text
+
+
+@lru_cache(maxsize=1024)
+def _template(text: str, lang: str, zone: tzinfo) -> Template:
+    """Compiled once per text: a model's few templates are filled on every new task."""
+    return _environment(lang, zone).from_string(text)
 
 
 @lru_cache(maxsize=8)
