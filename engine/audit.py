@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
-from engine import auditchain
+from engine import auditchain, directsql
 from engine.models import AuditChainHead, AuditEvent, ProcessInstance
 from engine.records import AuditEntry
 from engine.values import plain
@@ -156,8 +156,8 @@ def append(
         link = auditchain.link_hash(prev, content["instance_id"], digest)
         rows.append(dict(content, prev_hash=prev, content_hash=digest, row_hash=link))
         prev = link
-    session.execute(_INSERT, rows)
-    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    directsql.execute(session, _INSERT, rows)
+    directsql.execute(session, _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return rows
 
 

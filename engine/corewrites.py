@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine import directsql
 from engine.db import Base
 
 
@@ -33,7 +34,7 @@ def insert_rows(session: Session, rows: Sequence[Base]) -> None:
     model = type(rows[0])
     keys = _column_names(model)
     values = [{k: getattr(row, k) for k in keys} for row in rows]
-    session.execute(_insert(model), values)
+    directsql.execute(session, _insert(model), values)
     for row in rows:
         make_transient_to_detached(row)
         session.add(row)
@@ -42,7 +43,7 @@ def insert_rows(session: Session, rows: Sequence[Base]) -> None:
 def update_row(session: Session, row: Base, **values: Any) -> None:
     """UPDATE one persistent object's columns by primary key, and set them on it."""
     query = _update(type(row), tuple(values), None)
-    session.execute(query, {**_key(row), **_params(values)})
+    directsql.execute(session, query, {**_key(row), **_params(values)})
     _mark_committed(row, values)
 
 
@@ -61,7 +62,7 @@ def update_versioned(session: Session, row: Base, version_attr: str, **values: A
     query = _update(type(row), (*values, version_attr), version_attr)
     params = {**_key(row), **_params(values), f"_v_{version_attr}": read + 1,
               "_read": read}
-    if cast(Any, session.execute(query, params)).rowcount != 1:
+    if directsql.execute(session, query, params) != 1:
         raise StaleDataError(f"{type(row).__name__} {_key(row)} changed meanwhile")
     set_committed_value(row, version_attr, read + 1)
 

@@ -22,6 +22,7 @@ from engine import (
     audit,
     corewrites,
     deadlines,
+    directsql,
     definitions,
     history,
     liveforms,
@@ -60,6 +61,7 @@ _PINNED = "signoff.pinned_rows"
 _STEPS = "signoff.open_tasks"
 _PENDING = "signoff.pending_archive"  # history trimmed at load, written by next save
 _ARCHIVE = cast(Table, ArchivedTask.__table__)
+_ARCHIVE_INSERT = insert(_ARCHIVE)
 
 
 # The statements of ``get`` and ``get_for_task``, built once: building and keying
@@ -207,7 +209,7 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     # One plain UPDATE with the version check, not the unit of work (engine/corewrites.py).
     corewrites.update_versioned(session, row, "row_version", **changes)
     if archived:
-        session.execute(insert(_ARCHIVE), [
+        directsql.execute(session, _ARCHIVE_INSERT, [
             {"instance_id": row.id, "task_id": task_id, "payload": payload}
             for task_id, payload in store.archive_rows(archived)])
     created = worklist.sync(session, row, workflow, actor=actor.username, now=now)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from engine import outbox
+from engine import directsql, outbox
 from engine.db import UTCDateTime
 from engine.deadline_config import DeadlineConfig
 from engine.models import (
@@ -181,7 +181,7 @@ def _insert_notices(
 def _insert(session: Session, statement: Any, kind: Kind, subject: Subject, *,
             now: datetime, config: DeadlineConfig, **who: str) -> None:
     zh, en = render(kind, subject, "zh", config), render(kind, subject, "en", config)
-    session.execute(statement, {
+    directsql.execute(session, statement, {
         "kind": kind.value, "title_zh": zh[0], "body_zh": zh[1], "title_en": en[0],
         "body_en": en[1], "instance_id": subject.instance_id,
         "task_id": subject.task_id, "created_at": now, **who})

@@ -1,0 +1,103 @@
+"""Fixed DML run on the driver cursor behaves as through the Session (engine/directsql)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from modelkit import statements
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine import Engine, directsql
+from engine.models import AppUser, UserGroup
+
+GROUPS = UserGroup.__table__
+USERS = AppUser.__table__
+WHEN = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)
+MINE = select(UserGroup.name).where(UserGroup.name.in_(["a", "b"]))
+
+
+def group(name: str) -> dict[str, str]:
+    return {"name": name, "title": f"组{name}", "title_en": f"Group {name}"}
+
+
+def test_rows_written_in_the_session_transaction_commit_with_it(engine: Engine) -> None:
+    with engine.sessions.begin() as session:
+        assert directsql.execute(session, insert(GROUPS), [group("a"), group("b")]) == 2
+        # The session reads what was written: same connection, same transaction.
+        assert session.scalar(select(UserGroup.title).where(UserGroup.name == "b")) == "组b"
+    with engine.sessions() as session:
+        assert sorted(session.scalars(MINE)) == ["a", "b"]
+
+
+def test_a_rolled_back_session_keeps_nothing_written(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), engine.sessions.begin() as session:
+        directsql.execute(session, insert(GROUPS), group("gone"))
+        raise RuntimeError("the step failed")
+    with engine.sessions() as session:
+        assert session.get(UserGroup, "gone") is None
+
+
+def test_rowcount_tells_whether_a_guarded_update_matched(engine: Engine) -> None:
+    rename = (update(GROUPS).where(GROUPS.c.name == bindparam("which"),
+                                   GROUPS.c.title == bindparam("was"))
+              .values(title=bindparam("now")))
+    with engine.sessions.begin() as session:
+        directsql.execute(session, insert(GROUPS), group("a"))
+        assert directsql.execute(session, rename,
+                                 {"which": "a", "was": "组a", "now": "新"}) == 1
+        assert directsql.execute(session, rename,
+                                 {"which": "a", "was": "组a", "now": "又新"}) == 0
+
+
+def test_values_go_through_the_column_types(engine: Engine) -> None:
+    row = {"username": "zhou.li", "display_name": "周丽", "password_hash": "x",
+           "role": "staff", "language": "zh", "email": None, "active": False,
+           "failed_logins": 0, "locked_until": None, "created_at": WHEN}
+    with engine.sessions.begin() as session:
+        directsql.execute(session, insert(USERS), row)
+    with engine.sessions() as session:
+        user = session.scalars(select(AppUser).where(AppUser.username == "zhou.li")).one()
+        assert user.created_at == WHEN and user.active is False
+
+
+def test_literal_values_in_the_statement_are_bound_too(engine: Engine) -> None:
+    drop_b = delete(GROUPS).where(GROUPS.c.name == "b")
+    with engine.sessions.begin() as session:
+        directsql.execute(session, insert(GROUPS), [group("a"), group("b")])
+        assert directsql.execute(session, drop_b, {}) == 1
+        assert list(session.scalars(MINE)) == ["a"]
+
+
+def test_statement_counters_see_each_statement(engine: Engine) -> None:
+    with engine.sessions.begin() as session:
+        session.connection()
+        with statements(engine) as seen:
+            directsql.execute(session, insert(GROUPS), [group("a"), group("b")])
+            directsql.execute(session, update(GROUPS).values(title="t"), {})
+    assert [s.split()[0] for s in seen] == ["INSERT", "UPDATE"]
+
+
+def test_a_constraint_violation_is_sqlalchemys_integrity_error(engine: Engine) -> None:
+    with engine.sessions.begin() as session:
+        directsql.execute(session, insert(GROUPS), group("a"))
+        with pytest.raises(IntegrityError, match="(?i)unique|duplicate"):
+            directsql.execute(session, insert(GROUPS), group("a"))
+        session.rollback()
+
+
+def test_a_value_left_out_is_refused_before_anything_runs(engine: Engine) -> None:
+    guarded = update(GROUPS).where(GROUPS.c.name == bindparam("which")).values(
+        title=bindparam("title"))
+    with engine.sessions.begin() as session, pytest.raises(
+            ValueError, match="no value for 'which'"):
+        directsql.execute(session, guarded, {"title": "t"})
+
+
+def test_a_statement_that_needs_column_defaults_is_refused(engine: Engine) -> None:
+    row = {"username": "wu.gang", "display_name": "吴刚", "password_hash": "x",
+           "role": "staff", "language": "zh", "created_at": WHEN}
+    with engine.sessions.begin() as session, pytest.raises(
+            ValueError, match="app_user needs column defaults"):
+        directsql.execute(session, insert(USERS), row)
