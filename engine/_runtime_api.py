@@ -166,10 +166,13 @@ class RuntimeAPI(EngineBase):
             with self._tx() as session:
                 # The task is read with (SQLite) or after (PostgreSQL) the instance lock,
                 # so a racer sees the winner's commit and is told TaskNotReady.
-                row, task = instances.get_for_task(session, uuid,
-                                                   expected_version=expected_version)
+                row, task, active = instances.get_for_task(
+                    session, uuid, actor=actor.username, expected_version=expected_version)
                 instance_id = row.id
                 _require_ready(task)
+                if active is False:
+                    raise NotAuthorized(f"{actor.username} is deactivated and may not "
+                                        "complete tasks")
                 if not identity.can_work_on(actor, task):
                     raise NotAuthorized(f"{actor.username} may not complete this task")
                 instances.require_running(row)

@@ -35,6 +35,7 @@ from engine.cache import for_bind
 from engine.definitions import LoadedSpec
 from engine.errors import ConcurrentUpdate, InstanceNotRunnable, NotFound
 from engine.models import (
+    AppUser,
     ArchivedTask,
     HumanTask,
     LiveForm,
@@ -50,7 +51,7 @@ from engine.records import (
     StepInfo,
     TaskState,
 )
-from engine.runtime import ending, is_finished, ready_human_tasks
+from engine.runtime import Ending, ending, is_finished, ready_human_tasks
 from engine.values import plain
 
 # session.info keys: rows this unit of work holds a lock on, ORM rows kept alive for it
@@ -60,6 +61,7 @@ _LOCKED = "signoff.locked_instances"
 _PINNED = "signoff.pinned_rows"
 _STEPS = "signoff.open_tasks"
 _PENDING = "signoff.pending_archive"  # history trimmed at load, written by next save
+_ENDINGS = "signoff.endings"  # how an instance this save finished ended, for its audit
 _ARCHIVE = cast(Table, ArchivedTask.__table__)
 _ARCHIVE_INSERT = insert(_ARCHIVE)
 
@@ -89,15 +91,21 @@ _BY_ID_LOCKED = _BY_ID.with_for_update(of=ProcessInstance)
 _LIVE_FORM = LiveForm.form_key == HumanTask.form_key
 # SQLite only, where BEGIN IMMEDIATE already holds the write lock: the audit chain's
 # head comes along too, so the append at commit need not read it (audit.HEAD_COLUMNS).
+# Whether the acting account is still active comes along too (None: no account, the
+# system): an Actor made before a deactivation must not complete anything.
+_ACTOR_ACTIVE = (select(AppUser.active)
+                 .where(AppUser.username == bindparam("actor", type_=String()))
+                 .scalar_subquery())
 _INSTANCE_AND_TASKS = (_INSTANCE.add_columns(HumanTask, LiveForm.sha256,
-                                             *audit.HEAD_COLUMNS)
+                                             *audit.HEAD_COLUMNS, _ACTOR_ACTIVE)
                        .join(HumanTask, _OPEN).outerjoin(LiveForm, _LIVE_FORM))
 _LOCK_INSTANCE = _INSTANCE.with_for_update(of=ProcessInstance)
 _INSTANCE_ID = bindparam("instance_id", type_=Integer())
 # PostgreSQL, after the lock: the instance id is known by then, and as a parameter each
 # branch of the OR is one index probe. (Joined to the instance instead, the planner may
 # read every open task of every instance.)
-_TASKS = (select(HumanTask, LiveForm.sha256).outerjoin(LiveForm, _LIVE_FORM)
+_TASKS = (select(HumanTask, LiveForm.sha256, _ACTOR_ACTIVE)
+          .outerjoin(LiveForm, _LIVE_FORM)
           .where(or_(and_(HumanTask.instance_id == _INSTANCE_ID,
                           HumanTask.state == TaskState.READY.value),
                      HumanTask.id == _TASK_ID))
@@ -116,9 +124,9 @@ def get(session: Session, instance_id: int, *, expected_version: int | None = No
     return row
 
 
-def get_for_task(session: Session, task_id: UUID, *,
+def get_for_task(session: Session, task_id: UUID, *, actor: str,
                  expected_version: int | None = None
-                 ) -> tuple[ProcessInstance, HumanTask]:
+                 ) -> tuple[ProcessInstance, HumanTask, bool | None]:
     """Lock the instance a task belongs to; return it with the task read after the lock.
 
     The open inbox rows of the instance are read too and handed to ``worklist.sync``,
@@ -126,20 +134,26 @@ def get_for_task(session: Session, task_id: UUID, *,
     ``liveforms``, so validating the submission sends no query). SQLite's BEGIN
     IMMEDIATE already holds the database's only write lock, so one statement reads
     everything; PostgreSQL reads the tasks in a second statement after the row lock,
-    so a racer sees the winner's commit.
+    so a racer sees the winner's commit. The third value is whether ``actor``'s account
+    is active (None when there is no such account: the system).
     """
-    key = {"task_id": str(task_id)}
+    key = {"task_id": str(task_id), "actor": actor}
     tasks: list[tuple[HumanTask, str | None]]
     found: list[Any]
+    active: bool | None = None
     if session.get_bind().dialect.name == "sqlite":
         found = list(session.execute(_INSTANCE_AND_TASKS, key))
-        tasks = [(task, live) for _row, _version, task, live, *_head in found]
+        tasks = [(task, live) for _row, _version, task, live, *_rest in found]
         if found:
             audit.remember_head(session, *found[0][4:7])
+            active = found[0][7]
     else:
         found = list(session.execute(_LOCK_INSTANCE, key))
-        tasks = ([(task, live) for task, live in session.execute(
-            _TASKS, {**key, "instance_id": found[0][0].id})] if found else [])
+        read: list[Any] = (list(session.execute(
+            _TASKS, {**key, "instance_id": found[0][0].id}))
+                if found else [])
+        tasks = [(task, live) for task, live, _active in read]
+        active = read[0][2] if read else None
     liveforms.note(session, {t.form_key: live for t, live in tasks if t.form_key})
     rows = [t for t, _live in tasks]
     task = next((r for r in rows if r.id == key["task_id"]), None)
@@ -149,7 +163,7 @@ def get_for_task(session: Session, task_id: UUID, *,
     _hold(session, row, version, lock=True, expected_version=expected_version)
     worklist.remember_open(session, row.id, [r for r in rows
                                              if r.state == TaskState.READY.value])
-    return row, task
+    return row, task, active
 
 
 def _hold(session: Session, row: ProcessInstance, version: ProcessVersion, *,
@@ -204,6 +218,7 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
                                "serializer_version": store.SERIALIZER_VERSION}
     if finished and row.status == InstanceStatus.RUNNING.value:
         end = ending(workflow)
+        session.info.setdefault(_ENDINGS, {})[row.id] = end
         changes.update(status=InstanceStatus.COMPLETED.value, ended_at=now,
                        outcome=end.outcome.value if end and end.outcome else None)
     # One plain UPDATE with the version check, not the unit of work (engine/corewrites.py).
@@ -222,6 +237,12 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     session.info.setdefault(_PINNED, []).append(row)
     for_bind(session.get_bind()).put(row.id, token, workflow)
     return created
+
+
+def ending_of(session: Session, row: ProcessInstance, workflow: Any) -> Ending | None:
+    """How a finished instance ended: as its save found it, without a second walk."""
+    saved: dict[int, Ending | None] = session.info.get(_ENDINGS, {})
+    return saved[row.id] if row.id in saved else ending(workflow)
 
 
 def _open_rows(session: Session, workflow: Any, created: list[HumanTask]

@@ -60,6 +60,23 @@ def test_claim_refuses_a_user_deactivated_after_signing_in(
     assert purchase.get_task(task.id, actor=SYSTEM).task.assignee is None
 
 
+def test_completion_refuses_a_user_deactivated_after_signing_in(
+    purchase: Engine, actor: Callable[[str], Actor]
+) -> None:
+    staff = actor("zhang.wei")  # an Actor made while the account was active
+    instance = purchase.start_instance("two_approver", {}, actor=staff)
+    [task] = purchase.inbox(staff)
+    purchase.deactivate_user("zhang.wei", actor=SYSTEM)
+    data = {"item": "laptop", "amount": "1200.50"}
+    with pytest.raises(NotAuthorized,
+                       match="zhang.wei is deactivated and may not complete tasks"):
+        purchase.complete_task(task.id, data, actor=staff)
+    assert purchase.get_task(task.id, actor=SYSTEM).task.state == "ready"
+    purchase.reactivate_user("zhang.wei", actor=SYSTEM)
+    after = purchase.complete_task(task.id, data, actor=staff)
+    assert after.id == instance.id and [s.bpmn_id for s in after.steps] != [task.bpmn_id]
+
+
 def test_claim_is_refused_while_the_instance_is_suspended(
     purchase: Engine, actor: Callable[[str], Actor]
 ) -> None:
