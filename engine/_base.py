@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, deadline_config, instances, liveforms, runtime, store
+from engine import audit, deadline_config, instances, liveforms, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -128,7 +128,7 @@ class EngineBase:
                            workflow: Any) -> None:
         """Record a completion with the end event reached and the outcome it names."""
         if row.status == InstanceStatus.COMPLETED.value:
-            end = runtime.ending(workflow)
+            end = instances.ending_of(session, row, workflow)
             payload: dict[str, Any] = {"outcome": row.outcome}
             if end is not None:
                 payload.update(title=end.title, title_en=end.title_en)

@@ -8,7 +8,8 @@ import pytest
 from deadlinekit import BASE_CONFIG
 from modelkit import chain, end_event, flows, process
 
-from engine import Actor, DefinitionInvalid, Engine, InstanceStatus, Outcome
+from engine import (Actor, DefinitionInvalid, Engine, InstanceStatus, Outcome, instances,
+                    runtime)
 from engine.noticetext import Kind, Subject, render
 from engine.records import SYSTEM
 
@@ -33,6 +34,21 @@ def completion(engine: Engine, instance_id: int
     [event] = [e for e in engine.history(instance_id, actor=SYSTEM)
                if e.event_type == "instance_completed"]
     return event.bpmn_id, dict(event.payload)
+
+
+def test_a_finishing_step_finds_its_ending_once(
+        purchase: Engine, actor: Callable[[str], Actor],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The save and the completion event share one walk of the tree for the ending."""
+    iid = submitted(purchase, actor)
+    decide(purchase, actor("li.na"), {"supervisor_decision": "approve"})
+    walks = []
+    real = runtime.ending
+    for module in (runtime, instances):  # every name the engine may call it by
+        monkeypatch.setattr(module, "ending", lambda w: walks.append(w) or real(w))
+    decide(purchase, actor("wang.fang"), {"manager_decision": "approve"})
+    assert len(walks) == 1
+    assert completion(purchase, iid)[1]["outcome"] == "approved"
 
 
 def test_approval_records_the_approved_outcome(
