@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from engine import (
     audit,
-    definitions,
     deployment,
     drafts,
     identity,
     liveforms,
+    modelfiles,
     wiring,
 )
 from engine._admin_ops_api import OperationsAdminAPI
@@ -109,7 +109,7 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
             return self.save_draft(
                 "form", Path(name).stem, data, actor=actor, replace=replace
             )
-        parsed = definitions.read(name, data)
+        parsed = modelfiles.read(name, data)
         stem = Path(name).stem
         def_id = stem if stem in parsed.ids else parsed.ids[0]
         return self.save_draft(

@@ -29,7 +29,7 @@ from engine.errors import (
     InvalidInput,
     InvalidSubmission,
 )
-from engine.records import SYSTEM, Actor, Role
+from engine.records import SYSTEM, Role
 from engine.values import plain
 
 Handler = Callable[[Engine, argparse.Namespace], Any]

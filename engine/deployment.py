@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, definitions, dmncheck, schedules, wiring, xmlsafe
+from engine import audit, definitions, dmncheck, modelfiles, schedules, wiring, xmlsafe
 from engine.audit import AuditType
-from engine.definitions import ParsedFile
 from engine.errors import DefinitionInvalid, NotFound
+from engine.modelfiles import ParsedFile
 from engine.models import Definition, ProcessVersion
 from engine.records import Actor, DefinitionInfo
 
@@ -26,7 +26,7 @@ def parse_batch(files: Mapping[str, bytes]) -> tuple[list[ParsedFile], list[Defi
     failed: list[DefinitionInvalid] = []
     for name, data in sorted(files.items()):
         try:
-            parsed.append(definitions.read(name, data))
+            parsed.append(modelfiles.read(name, data))
         except DefinitionInvalid as exc:
             failed.append(exc)
     seen: dict[str, str] = {}

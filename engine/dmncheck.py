@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from lxml import etree
 
 from engine import xmlsafe
-from engine.definitions import DMN_NAMESPACES
+from engine.modelfiles import DMN_NAMESPACES
 from engine.errors import DefinitionInvalid
 from engine.scripting import check_script
 

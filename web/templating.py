@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, g
+from flask import Flask
 from flask_babel import format_datetime, get_timezone, gettext, lazy_gettext, lazy_pgettext
 from markupsafe import Markup, escape
 
 import forms
-from web import current_engine
 from web.i18n import current_language
 from web.groups import group_title, groups, role_label
 from web.people import person
