@@ -156,8 +156,9 @@ def append(
         link = auditchain.link_hash(prev, content["instance_id"], digest)
         rows.append(dict(content, prev_hash=prev, content_hash=digest, row_hash=link))
         prev = link
-    directsql.execute(session, _INSERT, rows)
-    directsql.execute(session, _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    directsql.write(session, _INSERT, rows)
+    directsql.write(session, _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    directsql.flush(session)  # commit comes next: nothing else would send them
     return rows
 
 
@@ -257,16 +258,8 @@ def _drop_queue(session: Session, previous_transaction: SessionTransaction) -> N
         session.info.pop(_QUEUE, None)
         return
     session.info[_QUEUE] = [
-        q for q in queue if not _inside(q.transaction, previous_transaction)
+        q for q in queue if not directsql.within(q.transaction, previous_transaction)
     ]
-
-
-def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 def to_entry(row: AuditEvent) -> AuditEntry:

@@ -2,7 +2,8 @@
 
 A completion writes three ORM rows (the instance state, the closed inbox row, the new
 one). Letting the unit of work flush them costs more than the step itself, so the hot
-path writes them here with one plain statement each and marks the written values as
+path writes them here with one plain statement each (queued with engine/directsql.py,
+sent before the session next touches the database) and marks the written values as
 committed on the objects: the session then sees them as clean, and what the caller reads
 back is what the database holds. Attribute names must equal column names (as in
 engine/models.py). Never commits.
@@ -17,7 +18,6 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, inspect, insert, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import directsql
 from engine.db import Base
@@ -34,7 +34,7 @@ def insert_rows(session: Session, rows: Sequence[Base]) -> None:
     model = type(rows[0])
     keys = _column_names(model)
     values = [{k: getattr(row, k) for k in keys} for row in rows]
-    directsql.execute(session, _insert(model), values)
+    directsql.write(session, _insert(model), values)
     for row in rows:
         make_transient_to_detached(row)
         session.add(row)
@@ -43,13 +43,13 @@ def insert_rows(session: Session, rows: Sequence[Base]) -> None:
 def update_row(session: Session, row: Base, **values: Any) -> None:
     """UPDATE one persistent object's columns by primary key, and set them on it."""
     query = _update(type(row), tuple(values), None)
-    directsql.execute(session, query, {**_key(row), **_params(values)})
+    directsql.write(session, query, {**_key(row), **_params(values)})
     _mark_committed(row, values)
 
 
 def update_versioned(session: Session, row: Base, version_attr: str, **values: Any
                      ) -> None:
-    """UPDATE a row guarded by its version column; raise StaleDataError on a lost race.
+    """UPDATE a row guarded by its version column (StaleDataError at the flush on a lost race).
 
     The same check the ORM makes with ``version_id_col``: the row must still carry the
     version this unit of work read, and the write moves it on by one. Columns the caller
@@ -62,8 +62,8 @@ def update_versioned(session: Session, row: Base, version_attr: str, **values: A
     query = _update(type(row), (*values, version_attr), version_attr)
     params = {**_key(row), **_params(values), f"_v_{version_attr}": read + 1,
               "_read": read}
-    if directsql.execute(session, query, params) != 1:
-        raise StaleDataError(f"{type(row).__name__} {_key(row)} changed meanwhile")
+    directsql.write(session, query, params, expect_rows=1,
+                    stale=f"{type(row).__name__} {_key(row)} changed meanwhile")
     set_committed_value(row, version_attr, read + 1)
 
 

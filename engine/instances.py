@@ -224,7 +224,7 @@ def save(session: Session, row: ProcessInstance, workflow: Any, *, actor: Actor,
     # One plain UPDATE with the version check, not the unit of work (engine/corewrites.py).
     corewrites.update_versioned(session, row, "row_version", **changes)
     if archived:
-        directsql.execute(session, _ARCHIVE_INSERT, [
+        directsql.write(session, _ARCHIVE_INSERT, [
             {"instance_id": row.id, "task_id": task_id, "payload": payload}
             for task_id, payload in store.archive_rows(archived)])
     created = worklist.sync(session, row, workflow, actor=actor.username, now=now)

@@ -181,7 +181,7 @@ def _insert_notices(
 def _insert(session: Session, statement: Any, kind: Kind, subject: Subject, *,
             now: datetime, config: DeadlineConfig, **who: str) -> None:
     zh, en = render(kind, subject, "zh", config), render(kind, subject, "en", config)
-    directsql.execute(session, statement, {
+    directsql.write(session, statement, {
         "kind": kind.value, "title_zh": zh[0], "body_zh": zh[1], "title_en": en[0],
         "body_en": en[1], "instance_id": subject.instance_id,
         "task_id": subject.task_id, "created_at": now, **who})

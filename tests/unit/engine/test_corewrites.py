@@ -7,7 +7,7 @@ from modelkit import chain, process, statements, user_task
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import Engine, corewrites
+from engine import Engine, corewrites, directsql
 from engine.models import ProcessInstance, UserGroup
 from engine.records import SYSTEM
 
@@ -30,6 +30,7 @@ def test_inserted_rows_are_persistent_and_read_without_sql(engine: Engine) -> No
         with statements(engine) as seen:
             corewrites.insert_rows(session, rows)
             titles = [row.title_en for row in rows]
+            directsql.flush(session)
             session.flush()
         assert verbs(seen) == ["INSERT"]  # one statement for all rows, nothing at flush
         assert titles == ["Group 0", "Group 1", "Group 2"]
@@ -46,6 +47,7 @@ def test_updated_row_is_clean_and_holds_the_written_values(engine: Engine) -> No
         session.flush()
         with statements(engine) as seen:
             corewrites.update_row(session, group, title="新", title_en="New")
+            directsql.flush(session)
             session.flush()
         assert verbs(seen) == ["UPDATE"]
         assert group not in session.dirty and group.title_en == "New"
@@ -64,6 +66,7 @@ def test_versioned_update_moves_the_version_and_takes_pending_changes(
         row.business_key = "K-1"  # changed by the caller before the write
         with statements(engine) as seen:
             corewrites.update_versioned(session, row, "row_version", status="suspended")
+            directsql.flush(session)
             session.flush()
         assert verbs(seen) == ["UPDATE"] and row.row_version == read + 1
     with engine.sessions() as session:
@@ -83,8 +86,9 @@ def test_versioned_update_refuses_a_row_changed_meanwhile(engine: Engine) -> Non
             theirs = other.get(ProcessInstance, instance_id)
             assert theirs is not None
             corewrites.update_versioned(other, theirs, "row_version", status="error")
-        with pytest.raises(StaleDataError):
-            corewrites.update_versioned(session, row, "row_version", status="suspended")
+        corewrites.update_versioned(session, row, "row_version", status="suspended")
+        with pytest.raises(StaleDataError, match="ProcessInstance .* changed meanwhile"):
+            directsql.flush(session)  # sent (and checked) before anything else
         session.rollback()
     with engine.sessions() as session:
         stored = session.get(ProcessInstance, instance_id)
