@@ -57,19 +57,25 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
         file_name: str | None = None,
         expected_version: int | None = None,
         replace: bool = True,
+        overwrite: bool = False,
     ) -> DraftInfo:
         """Keep an edit without deploying it (one shared draft per file).
 
+        A first draft keeps the live version's file name; ``file_name`` (an upload's)
+        renames it. ``overwrite`` saves over another admin's newer save on purpose,
+        after a refusal below; the audit event then names whose save it replaced.
+
         Raises:
-            ConcurrentUpdate: someone saved the draft after ``expected_version``.
-            DraftExists: ``replace`` is False and a draft with other content exists.
+            DraftExists: someone saved the draft after ``expected_version``, or
+                ``replace`` is False and a draft with other content exists (a
+                ``ConcurrentUpdate``); it carries that draft. Never with ``overwrite``.
             TextDamaged: the text has U+FFFD characters the draft (else the live
                 version) does not have: it was decoded in the wrong encoding.
         """
         identity.require_admin(actor)
         now = self.now()
         with self._tx() as session:
-            row = drafts.save(
+            row, overridden = drafts.save(
                 session,
                 kind,
                 def_id,
@@ -80,17 +86,26 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
                 file_name=file_name,
                 expected_version=expected_version,
                 replace=replace,
+                overwrite=overwrite,
             )
+            payload: dict[str, object] = {
+                "kind": kind,
+                "def_id": def_id,
+                "file": row.file_name,
+                "sha256": hashlib.sha256(source).hexdigest(),
+            }
+            if overridden is not None:
+                payload["replaced"] = {
+                    "saved_by": overridden.saved_by,
+                    "saved_at": overridden.saved_at.isoformat(),
+                    "sha256": hashlib.sha256(overridden.source).hexdigest(),
+                }
             audit.record(
                 session,
                 AuditType.DRAFT_SAVED,
                 actor=actor.username,
                 at=now,
-                payload={
-                    "kind": kind,
-                    "def_id": def_id,
-                    "sha256": hashlib.sha256(source).hexdigest(),
-                },
+                payload=payload,
             )
             return drafts.to_info(row)
 
@@ -239,7 +254,8 @@ class AdminAPI(VersionsAdminAPI, OperationsAdminAPI):
                     f"{draft.saved_by} saved a draft of form {key!r} at "
                     f"{draft.saved_at:%Y-%m-%d %H:%M} UTC after this editor opened; "
                     "nothing was deployed", kind="form", def_id=key,
-                    saved_by=draft.saved_by, saved_at=draft.saved_at)
+                    saved_by=draft.saved_by, saved_at=draft.saved_at,
+                    row_version=draft.row_version, source=draft.source)
             if draft is not None:
                 session.delete(draft)
             now = self.now()

@@ -72,7 +72,12 @@ def process_versions(session: Session) -> list[ProcessVersionInfo]:
             comment=comments.get((r.process_id, r.version), ""),
             files=tuple(
                 sorted(
-                    PinnedFile(files[i].kind, files[i].def_id, files[i].version)
+                    PinnedFile(
+                        files[i].kind,
+                        files[i].def_id,
+                        files[i].version,
+                        files[i].file_name,
+                    )
                     for i in r.definition_ids
                     if i in files
                 )

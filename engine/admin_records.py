@@ -23,6 +23,7 @@ class PinnedFile:
     kind: str
     def_id: str
     version: int
+    file_name: str = ""  # as deployed; shown so an admin can tell the file apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class DefinitionProblem:
     element_id: str | None
     message: str
     highlight: tuple[str, ...] = ()
+    property_name: str | None = None  # the task property at fault, if one is
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ import forms
 from engine import definitions, xmlsafe
 from engine.admin_records import DraftInfo
 from engine.errors import (
-    ConcurrentUpdate,
     DraftExists,
     InvalidInput,
     NotFound,
@@ -59,40 +58,68 @@ def save(
     file_name: str | None = None,
     expected_version: int | None = None,
     replace: bool = True,
-) -> DefinitionDraft:
+    overwrite: bool = False,
+) -> tuple[DefinitionDraft, DraftExists | None]:
     """Create or overwrite the shared draft; refuse when someone saved in between.
 
     ``replace=False`` refuses to overwrite any other content of an existing draft
-    (an upload, or an editor opened when there was no draft yet).
+    (an upload, or an editor opened when there was no draft yet). ``overwrite`` saves
+    over such a draft, or one saved after ``expected_version``, on purpose; the refusal
+    it overrode comes back with the row, so the audit can name whose save was replaced.
+    A new draft keeps the file name of the live version: an edit is not a rename.
     """
     check_name(kind, def_id)
     if not source.strip() or len(source) > MAX_SOURCE:
         raise InvalidInput(f"a draft must hold 1 to {MAX_SOURCE} bytes")
     row = find(session, kind, def_id)
     _refuse_damage(session, kind, def_id, source, row)
+    overridden = None
     if row is None:
+        live = None if kind == "form" else definitions.latest(session, kind, def_id)
         row = DefinitionDraft(
-            kind=kind, def_id=def_id, base_version=_live_version(session, kind, def_id)
+            kind=kind,
+            def_id=def_id,
+            base_version=live.version if live is not None else None,
+            file_name=live.file_name if live is not None else _default_file_name(
+                kind, def_id),
         )
         session.add(row)
-    elif not replace and row.source != source:
-        raise DraftExists(
-            f"{row.saved_by} saved a draft of {kind} {def_id!r} at "
+    else:
+        overridden = _refusal(row, source, expected_version, replace)
+        if overridden is not None and not overwrite:
+            raise overridden
+    row.file_name = file_name or row.file_name
+    row.source, row.comment, row.saved_by, row.saved_at = source, comment, actor, now
+    session.flush()
+    return row, overridden
+
+
+def _default_file_name(kind: str, def_id: str) -> str:
+    """The file name of a definition that was never deployed: ``<id>.<kind>``."""
+    return f"{def_id}.{'json' if kind == 'form' else kind}"
+
+
+def _refusal(
+    row: DefinitionDraft, source: bytes, expected_version: int | None, replace: bool
+) -> DraftExists | None:
+    """Why saving ``source`` over ``row`` would lose someone's save, or None."""
+    if not replace and row.source != source:
+        message = (
+            f"{row.saved_by} saved a draft of {row.kind} {row.def_id!r} at "
             f"{row.saved_at:%Y-%m-%d %H:%M} UTC; open that draft, or replace it on "
-            "purpose",
-            kind=kind, def_id=def_id, saved_by=row.saved_by, saved_at=row.saved_at,
+            "purpose"
         )
     elif expected_version is not None and row.row_version != expected_version:
-        raise ConcurrentUpdate(
+        message = (
             f"{row.saved_by} saved this draft at {row.saved_at:%H:%M} "
             "after you opened it; reload to see their changes"
         )
-    row.file_name = (
-        file_name or row.file_name or f"{def_id}.{'json' if kind == 'form' else kind}"
+    else:
+        return None
+    return DraftExists(
+        message, kind=row.kind, def_id=row.def_id, saved_by=row.saved_by,
+        saved_at=row.saved_at, row_version=row.row_version, source=row.source,
     )
-    row.source, row.comment, row.saved_by, row.saved_at = source, comment, actor, now
-    session.flush()
-    return row
 
 
 def _refuse_damage(
@@ -118,13 +145,6 @@ def _refuse_damage(
             count=count,
             line=line,
         )
-
-
-def _live_version(session: Session, kind: str, def_id: str) -> int | None:
-    if kind == "form":
-        return None
-    row = definitions.latest(session, kind, def_id)
-    return row.version if row is not None else None
 
 
 def get(session: Session, kind: str, def_id: str) -> DefinitionDraft:

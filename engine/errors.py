@@ -59,18 +59,32 @@ class ConcurrentUpdate(EngineError):
 
 
 class DraftExists(ConcurrentUpdate):
-    """A draft of the same file holds other content; it is replaced only on purpose."""
+    """A draft of the same file holds other content; it is replaced only on purpose.
+
+    It carries that draft (its row version and bytes), so an editor can show the admin
+    what the other save holds before they decide to save over it.
+    """
 
     code = "draft_exists"
 
     def __init__(
-        self, message: str, *, kind: str, def_id: str, saved_by: str, saved_at: datetime
+        self,
+        message: str,
+        *,
+        kind: str,
+        def_id: str,
+        saved_by: str,
+        saved_at: datetime,
+        row_version: int | None = None,
+        source: bytes = b"",
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.def_id = def_id
         self.saved_by = saved_by
         self.saved_at = saved_at
+        self.row_version = row_version
+        self.source = source
 
 
 class InvalidSubmission(EngineError):
@@ -120,6 +134,7 @@ class DefinitionInvalid(EngineError):
         file: str | None = None,
         line: int | None = None,
         bpmn_id: str | None = None,
+        property_name: str | None = None,
     ) -> None:
         where = ":".join(str(p) for p in (file, line) if p is not None)
         element = f" [{bpmn_id}]" if bpmn_id else ""
@@ -129,6 +144,8 @@ class DefinitionInvalid(EngineError):
         self.file = file
         self.line = line
         self.bpmn_id = bpmn_id
+        # The element's spiffworkflow property at fault: an editor marks that field.
+        self.property_name = property_name
         # A refused deploy raises its first problem with every problem listed here.
         self.problems: list[DefinitionInvalid] = [self]
 

@@ -113,9 +113,10 @@ def _local(node: etree._Element) -> str:
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
 
-def _problem(file: str, node: etree._Element, reason: str) -> DefinitionInvalid:
+def _problem(file: str, node: etree._Element, reason: str,
+             property_name: str | None = None) -> DefinitionInvalid:
     return DefinitionInvalid(reason, file=file, line=node.sourceline, bpmn_id=node.get("id")
-                             or _local(node))
+                             or _local(node), property_name=property_name)
 
 
 def check(process: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
@@ -183,10 +184,22 @@ def _check_task_properties(node: etree._Element, file: str) -> Iterator[Definiti
     """Due-time, reminder, escalation, assignee and subject properties must parse."""
     props = {p.get("name"): (p.get("value") or "").strip()
              for p in node.iter(f"{{{SPIFF_NS}}}property")}
-    for prop, valid in _CHECKED_PROPERTIES.items():
-        if prop in props and not valid(props[prop]):
-            yield _problem(file, node, f"property {prop}={props[prop]!r}: "
-                                       f"{_PROPERTY_HINTS[prop]}")
+    for prop in CHECKED_PROPERTIES:
+        hint = property_problem(prop, props[prop]) if prop in props else None
+        if hint is not None:
+            yield _problem(file, node, f"property {prop}={props[prop]!r}: {hint}", prop)
+
+
+def property_problem(name: str, value: str) -> str | None:
+    """How to fix a task property the deploy would refuse, or None when it is fine.
+
+    The admin's properties panel asks this as the value is typed, so the panel and the
+    deploy can never disagree.
+    """
+    valid = _CHECKED_PROPERTIES.get(name)
+    if valid is None or valid(value.strip()):
+        return None
+    return _PROPERTY_HINTS[name]
 
 
 def _check_message(node: etree._Element, file: str) -> Iterator[DefinitionInvalid]:
@@ -225,6 +238,8 @@ _CHECKED_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
     "assignTo": lambda t: t == "starter",
     "subject": instructiontext.compiles,
 }
+# The user and manual task properties the deploy checks, in the panel's order.
+CHECKED_PROPERTIES = tuple(_CHECKED_PROPERTIES)
 _PROPERTY_HINTS = {
     "dueIn": "use an ISO 8601 duration such as P3D or PT4H, or working days such as P3WD",
     "dueInWorkingDays": "use a whole number of working days such as 3",

@@ -113,6 +113,7 @@ def to_problems(
                 element_id=element_id,
                 message=error.reason,
                 highlight=_highlight(root, element_id),
+                property_name=error.property_name,
             )
         )
     return problems

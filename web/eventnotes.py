@@ -51,7 +51,11 @@ NOTES: dict[str, tuple[Field, ...]] = {
     ),
     "process_version_created": (("process_id", None), _VERSION, _COMMENT),
     "form_deployed": (("form_key", None), _COMMENT),
-    "draft_saved": (("def_id", None),),
+    "draft_saved": (
+        ("def_id", None),
+        ("file", lazy_gettext("File")),
+        ("replaced", lazy_gettext("Saved over a newer draft by")),
+    ),
     "draft_discarded": (("def_id", None),),
     "instance_started": (_VERSION,),  # the process version it ran on from the start
     "instance_suspended": (_REASON,),
@@ -108,8 +112,19 @@ def _groups(value: Any) -> str:
     return ", ".join(group_title(str(name), current_language()) for name in names)
 
 
+def _replaced(value: Any) -> str:
+    """Whose draft an admin saved over (``{"saved_by": ..., "saved_at": ...}``)."""
+    if isinstance(value, Mapping):
+        return str(value.get("saved_by", "—"))
+    return _text(value)
+
+
 # Recorded values that read better in words: a role's name, a group's title.
-_IN_WORDS: dict[str, Callable[[Any], str]] = {"role": _role, "groups": _groups}
+_IN_WORDS: dict[str, Callable[[Any], str]] = {
+    "role": _role,
+    "groups": _groups,
+    "replaced": _replaced,
+}
 
 
 def _empty(value: Any) -> bool:

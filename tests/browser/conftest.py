@@ -1,7 +1,9 @@
 """Browser fixtures: the real server (waitress + timer worker) and Debian's chromium.
 
 The server runs in a thread on a free 127.0.0.1 port against a fresh SQLite database
-with workflows/ deployed and the demo users. Nothing is skipped: without
+with workflows/ deployed and the demo users. The admin tests get a server of their own
+per module (``admin_server``), because they deploy new versions of the shipped
+definitions that the other browser tests must not see. Nothing is skipped: without
 /usr/bin/chromium these tests fail and say how to install it.
 """
 
@@ -23,6 +25,14 @@ from web.server import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+# dmn-js ships Inferno's development notice in its production bundle; chromium's own
+# contenteditable editing adds style attributes that the CSP blocks (harmlessly); and
+# bpmn-js logs each element of a broken file it cannot draw (the editor says so too).
+TOLERATED = (
+    "development build of Inferno",
+    "Applying inline style violates",
+    "failed to import <bpmn:",
+)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -187,3 +197,100 @@ class UI:
 @pytest.fixture
 def ui(live_server: LiveServer) -> UI:
     return UI(live_server)
+
+
+class AdminServer:
+    """The app over a fresh SQLite database with workflows/ and the demo users."""
+
+    def __init__(self, var: Path) -> None:
+        config = EngineConfig.from_mapping(
+            {
+                "SIGNOFF_DATABASE_URL": f"sqlite:///{var / 'signoff.db'}",
+                "SIGNOFF_VAR_DIR": str(var),
+            }
+        )
+        self.engine = Engine.from_config(config)
+        self.engine.upgrade_schema()
+        demo.ensure_users(self.engine)
+        self.engine.deploy_directory(ROOT / "workflows", actor=SYSTEM, comment="tests")
+        app = create_app(
+            {"SECRET_KEY": "admin-browser-key", "WORKER_INTERVAL": 60.0},
+            engine=self.engine,
+        )
+        self.server = Server(app, host="127.0.0.1", port=0, threads=4)
+        self.url = self.server.url
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
+    """A server of the module's own, so its deploys stay out of other modules' way."""
+    compile_catalogs()
+    server = AdminServer(tmp_path_factory.mktemp("admin-browser"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def modelers() -> Path:
+    """Files exported by other modelers (Camunda, Signavio, yEd, …) to import."""
+    return ROOT / "tests" / "data" / "modelers"
+
+
+@pytest.fixture
+def admin_language() -> str | None:
+    """The language the admin's tab switches to; None keeps the demo admin's English.
+
+    A module overrides this fixture to see the admin area in Chinese.
+    """
+    return None
+
+
+@pytest.fixture
+def console_tolerated() -> tuple[str, ...]:
+    """Console errors that are not the page's fault (a module may add its own)."""
+    return TOLERATED
+
+
+@pytest.fixture
+def admin_page(
+    browser: Browser,
+    admin_server: AdminServer,
+    admin_language: str | None,
+    console_tolerated: tuple[str, ...],
+) -> Iterator[Page]:
+    """A desktop-sized tab signed in as the demo admin; fails on console errors."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, locale="zh-CN"
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not any(t in m.text for t in console_tolerated)
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{admin_server.url}/login")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{admin_server.url}/")
+    if admin_language is not None:
+        switch = page.locator(
+            f'form[action="/language"] button[value="{admin_language}"]'
+        )
+        if switch.count():  # not when an earlier test of the module already chose it
+            switch.click()
+            expect(switch).to_have_count(0)  # the page came back in that language
+    yield page
+    context.close()
+    assert problems == []

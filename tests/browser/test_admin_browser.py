@@ -1,40 +1,28 @@
-"""The admin area in chromium: a decision-table change, a refused broken edit, the diff.
+"""The admin area in chromium: a decision-table change, a refused broken edit, the diff,
+and the properties panel.
 
-These tests run their own server on their own database, because they deploy new
-versions of the shipped definitions that the other browser tests must not see.
+These tests run on the module's own server and database (``admin_server`` in
+conftest.py), because they deploy new versions of the shipped definitions.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from engine import SYSTEM, Engine, EngineConfig, demo
-from web import create_app
-from web.i18n import compile_catalogs
-from web.server import Server
+from engine import SYSTEM, Engine
 
 pytestmark = pytest.mark.browser
 
+AdminServer = Any  # the ``admin_server`` fixture of tests/browser/conftest.py
 ROOT = Path(__file__).resolve().parents[2]
-MODELERS = ROOT / "tests" / "data" / "modelers"
 ARTIFACTS = ROOT / "test-artifacts"
 DMN_ID = "visit_gm_threshold"
 FLOW = "flow_decide_visit_gm_approval_to_review_visit_by_director"
-# dmn-js ships Inferno's development notice in its production bundle; chromium's own
-# contenteditable editing adds style attributes that the CSP blocks (harmlessly); and
-# bpmn-js logs each element of a broken file it cannot draw (the editor says so too).
-TOLERATED = (
-    "development build of Inferno",
-    "Applying inline style violates",
-    "failed to import <bpmn:",
-)
 APPLICATION = {
     "customer_name": "华东机械有限公司",
     "contact_person": "王经理",
@@ -49,72 +37,17 @@ APPLICATION = {
 }
 
 
-class AdminServer:
-    """The app over a fresh SQLite database with workflows/ and the demo users."""
-
-    def __init__(self, var: Path) -> None:
-        config = EngineConfig.from_mapping(
-            {
-                "SIGNOFF_DATABASE_URL": f"sqlite:///{var / 'signoff.db'}",
-                "SIGNOFF_VAR_DIR": str(var),
-            }
-        )
-        self.engine = Engine.from_config(config)
-        self.engine.upgrade_schema()
-        demo.ensure_users(self.engine)
-        self.engine.deploy_directory(ROOT / "workflows", actor=SYSTEM, comment="tests")
-        app = create_app(
-            {"SECRET_KEY": "admin-browser-key", "WORKER_INTERVAL": 60.0},
-            engine=self.engine,
-        )
-        self.server = Server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = self.server.url
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
-    compile_catalogs()
-    server = AdminServer(tmp_path_factory.mktemp("admin-browser"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def admin_page(browser: Browser, admin_server: AdminServer) -> Iterator[Page]:
-    """A desktop-sized tab signed in as the demo admin; fails on console errors."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 1000}, locale="zh-CN"
-    )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(m.text)
-            if m.type == "error" and not any(t in m.text for t in TOLERATED)
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{admin_server.url}/login")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{admin_server.url}/")
-    yield page
-    context.close()
-    assert problems == []
-
-
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+
+
+def open_in_panel(page: Page, server: AdminServer, element_id: str) -> Locator:
+    """Open visit_approval in the editor, select ``element_id``; return the panel."""
+    page.goto(f"{server.url}/admin/edit/bpmn/visit_approval")
+    expect(page.locator("#canvas")).to_have_attribute("data-state", "rendered")
+    page.locator(f'g.djs-element[data-element-id="{element_id}"]').click()
+    return page.locator("#properties")
 
 
 def start_visit(engine: Engine) -> int:
@@ -225,11 +158,11 @@ def test_flow_to_nowhere_is_refused_with_the_element_highlighted(
 
 
 def test_gbk_file_keeps_its_chinese_names_through_the_editor_and_deploy(
-    admin_page: Page, admin_server: AdminServer
+    admin_page: Page, admin_server: AdminServer, modelers: Path
 ) -> None:
     page = admin_page
     page.goto(f"{admin_server.url}/admin/upload")
-    page.set_input_files("#upload-file", str(MODELERS / "gbk_notice.bpmn"))
+    page.set_input_files("#upload-file", str(modelers / "gbk_notice.bpmn"))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{admin_server.url}/admin/edit/bpmn/gbk_notice")
     expect(page.locator("#canvas")).to_have_attribute("data-state", "rendered")
@@ -275,10 +208,7 @@ def test_properties_panel_edit_saves_and_keeps_every_extension(
     admin_page: Page, admin_server: AdminServer
 ) -> None:
     page = admin_page
-    page.goto(f"{admin_server.url}/admin/edit/bpmn/visit_approval")
-    expect(page.locator("#canvas")).to_have_attribute("data-state", "rendered")
-    page.locator('g.djs-element[data-element-id="review_visit_by_director"]').click()
-    panel = page.locator("#properties")
+    panel = open_in_panel(page, admin_server, "review_visit_by_director")
     expect(panel).to_contain_text("UserTask")
     expect(panel.get_by_label("Form")).to_have_value("visit_director_review")
     panel.get_by_label("Name (English)").fill("Director reviews the visit")
@@ -303,3 +233,136 @@ def test_properties_panel_edit_saves_and_keeps_every_extension(
     assert 'name="dueIn" value="P1D"' in draft.text
     assert admin.check_draft("bpmn", "visit_approval", actor=SYSTEM) == []
     admin.discard_draft("bpmn", "visit_approval", actor=SYSTEM)
+
+
+SUBJECT_PROBLEM = (
+    "This template does not parse: write text with {{ variable }} placeholders, as in "
+    "the instructions."
+)
+SUBJECT_DEPLOY_PROBLEM = (
+    "property subject='{{ customer_name': write text with {{ variable }} placeholders, "
+    "as in instructions"
+)
+
+
+def test_assignee_and_subject_are_set_in_the_panel_and_a_bad_one_is_marked_there(
+    admin_page: Page, admin_server: AdminServer
+) -> None:
+    page = admin_page
+    panel = open_in_panel(page, admin_server, "revise_visit_application")
+    expect(panel.get_by_label("Assign to")).to_have_value("starter")
+    page.locator('g.djs-element[data-element-id="review_visit_by_director"]').click()
+    assignee = panel.get_by_label("Assign to")
+    expect(assignee).to_have_value("")
+    expect(assignee.locator("option:checked")).to_have_text(
+        "Everyone in the lane’s group")
+    assignee.select_option(label="The person who started the request")
+    subject = panel.get_by_label("Subject in the inbox")
+    expect(subject).to_have_value("{{ customer_name }}")
+    subject.fill("{{ customer_name")
+    subject.press("Tab")
+    problem = panel.locator("#" + (subject.get_attribute("id") or "") + "-problem")
+    expect(problem).to_have_text(SUBJECT_PROBLEM)
+    expect(subject).to_have_attribute("aria-invalid", "true")
+    shot(page, "panel-bad-subject")
+
+    page.locator("#save-draft").click()  # saved anyway: the deploy's own words show
+    expect(page.locator("#editor-status")).to_have_text("Draft saved.")
+    expect(problem).to_have_text(SUBJECT_DEPLOY_PROBLEM)
+    expect(page.locator("#problem-list")).to_contain_text(SUBJECT_DEPLOY_PROBLEM)
+    expect(page.locator("#deploy")).to_be_disabled()
+    engine = admin_server.engine
+    draft = engine.find_draft("bpmn", "visit_approval", actor=SYSTEM)
+    assert draft is not None and 'value="{{ customer_name"' in draft.text
+
+    subject.fill("{{ customer_name }}（复核）")
+    subject.press("Tab")
+    expect(problem).to_be_hidden()
+    expect(subject).not_to_have_attribute("aria-invalid", "true")
+    page.locator("#check").click()
+    expect(page.locator("#editor-status")).to_have_class(re.compile(r"\bok\b"))
+    page.locator("#save-draft").click()
+    expect(page.locator("#editor-status")).to_have_text("Draft saved.")
+    draft = engine.find_draft("bpmn", "visit_approval", actor=SYSTEM)
+    assert draft is not None
+    review = re.search(
+        r'<bpmn:userTask id="review_visit_by_director".*?</bpmn:userTask>',
+        draft.text,
+        re.S,
+    )
+    assert review is not None
+    assert 'name="assignTo" value="starter" />' in review.group()
+    assert 'name="subject" value="{{ customer_name }}（复核）"' in review.group()
+    assert engine.check_draft("bpmn", "visit_approval", actor=SYSTEM) == []
+    engine.discard_draft("bpmn", "visit_approval", actor=SYSTEM)
+
+
+def test_reminder_and_escalation_fields_check_as_they_change(
+    admin_page: Page, admin_server: AdminServer
+) -> None:
+    page = admin_page
+    panel = open_in_panel(page, admin_server, "record_visit")
+    remind = panel.get_by_label("Remind before the due time")
+    remind.fill("tomorrow")
+    remind.press("Tab")
+    expect(panel.locator(".field-error:visible")).to_have_text(
+        ["Write an ISO 8601 duration such as P1D."])
+    escalation = panel.get_by_label("When overdue")
+    escalation.fill("reassign:director")
+    escalation.press("Tab")
+    remind.fill("P1D")
+    remind.press("Tab")
+    expect(panel.locator(".field-error:visible")).to_have_count(0)
+    page.locator("#tab-xml").click()
+    xml = page.locator("#xml-source").input_value()
+    assert 'name="remindBefore" value="P1D"' in xml
+    assert 'name="escalation" value="reassign:director"' in xml
+
+
+RECEIVING = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+    xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+    xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="customer_feedback"/>
+  <bpmn:process id="feedback_wait" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:receiveTask id="wait_feedback" name="等待客户反馈" messageRef="m"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait_feedback"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait_feedback" targetRef="end"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="dia"><bpmndi:BPMNPlane id="plane" bpmnElement="feedback_wait">
+    <bpmndi:BPMNShape id="s1" bpmnElement="start">
+      <dc:Bounds x="100" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s2" bpmnElement="wait_feedback">
+      <dc:Bounds x="200" y="78" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s3" bpmnElement="end">
+      <dc:Bounds x="360" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="e1" bpmnElement="f1">
+      <di:waypoint x="136" y="118"/><di:waypoint x="200" y="118"/></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="e2" bpmnElement="f2">
+      <di:waypoint x="300" y="118"/><di:waypoint x="360" y="118"/></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def test_receive_task_takes_its_correlation_key_in_the_panel(
+    admin_page: Page, admin_server: AdminServer
+) -> None:
+    engine = admin_server.engine
+    engine.upload_draft("feedback_wait.bpmn", RECEIVING.encode(), actor=SYSTEM)
+    page = admin_page
+    page.goto(f"{admin_server.url}/admin/edit/bpmn/feedback_wait")
+    expect(page.locator("#canvas")).to_have_attribute("data-state", "rendered")
+    page.locator('g.djs-element[data-element-id="wait_feedback"]').click()
+    key = page.locator("#properties").get_by_label("Correlation key")
+    key.fill("complaint_no")
+    key.press("Tab")
+    page.locator("#save-draft").click()
+    expect(page.locator("#editor-status")).to_have_text("Draft saved.")
+    draft = engine.find_draft("bpmn", "feedback_wait", actor=SYSTEM)
+    assert draft is not None
+    assert 'name="correlationKey" value="complaint_no"' in draft.text
+    engine.discard_draft("bpmn", "feedback_wait", actor=SYSTEM)

@@ -210,3 +210,37 @@ def test_move_to_a_version_that_does_not_exist_is_explained_on_the_same_page(
     assert moved.status_code == 302 and moved.headers["Location"] == back
     page = client.get(back).text
     assert "process &#39;web_sample&#39; version 7 is not deployed" in page
+
+
+def test_editor_save_and_deploy_keep_the_name_the_file_was_deployed_under(
+        client: FlaskClient, auth: AuthActions, web_engine: Engine) -> None:
+    name = "网页测试 (Camunda export).bpmn"
+    sample = (Path(__file__).resolve().parent / "data" / "web_sample.bpmn").read_text()
+    web_engine.deploy({name: sample.replace("结束", "完成").encode()}, actor=SYSTEM)
+    auth.login("web.admin")
+    auth.post("/language", {"lang": "en"})
+    page = client.get("/admin/edit/bpmn/web_sample").text
+    assert f'id="file-name">File {escape(name)}</span>' in page
+    xml = script_json(page, "editor-data")["xml"]
+    saved = client.post("/admin/edit/bpmn/web_sample/draft",
+                        headers={"X-CSRFToken": auth.token()},
+                        json={"source": xml.replace("完成", "已完成")})
+    assert saved.status_code == 200
+    assert web_engine.find_draft("bpmn", "web_sample", actor=SYSTEM).file_name == name
+    assert auth.post("/admin/edit/bpmn/web_sample/deploy", {}).status_code == 302
+    infos = [i for i in web_engine.list_definitions(actor=SYSTEM)
+             if i.def_id == "web_sample"]
+    assert [(i.version, i.file_name) for i in infos] == [
+        (1, "web_sample.bpmn"), (2, name), (3, name)]
+    deployed = [e for e in web_engine.audit_log(actor=SYSTEM)
+                if e.event_type == "definition_deployed"]
+    assert deployed[-1].payload["file"] == name
+    versions = client.get("/admin/processes/web_sample").text
+    assert f'<span class="muted file-name">{escape(name)}</span>' in versions
+    download = client.get("/admin/definitions/bpmn/web_sample/source")
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\" (Camunda export).bpmn\"; filename*=UTF-8''"
+        "%E7%BD%91%E9%A1%B5%E6%B5%8B%E8%AF%95%20%28Camunda%20export%29.bpmn")
+    first = client.get("/admin/definitions/bpmn/web_sample/source?version=1")
+    assert first.headers["Content-Disposition"] == (
+        "attachment; filename=web_sample.bpmn")

@@ -12,13 +12,13 @@ from flask import Blueprint, abort, g, jsonify, redirect, request, url_for
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
-from engine import Actor
+from engine import Actor, versiondiff, xmlsafe
 from engine._admin_api import AdminAPI
 from engine.admin_records import DefinitionProblem
-from engine.errors import TextDamaged
+from engine.errors import DraftExists, TextDamaged
 from web import current_engine
 from web.security import CSP
-from web.templating import EVENT_LABELS
+from web.templating import EVENT_LABELS, format_when
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -79,6 +79,7 @@ def problems_json(problems: list[DefinitionProblem]) -> list[Mapping[str, object
             "element_id": p.element_id,
             "message": p.message,
             "highlight": list(p.highlight),
+            "property": p.property_name,
         }
         for p in problems
     ]
@@ -86,6 +87,37 @@ def problems_json(problems: list[DefinitionProblem]) -> list[Mapping[str, object
 
 def json_error(message: str, status: int) -> tuple[Response, int]:
     return jsonify({"error": {"status": status, "message": message}}), status
+
+
+def conflict_json(error: DraftExists, mine: str) -> tuple[Response, int]:
+    """A save refused because another admin saved first, as the editors read it."""
+    body = {
+        "error": {"status": 409, "message": error.message},
+        "conflict": conflict_view(error, mine),
+    }
+    return jsonify(body), 409
+
+
+def conflict_view(error: DraftExists, mine: str) -> Mapping[str, object]:
+    """Who saved the other draft when, and how it differs from the admin's text.
+
+    The admin's text stays on their screen; this lets them see what saving over the
+    other draft would replace before they choose to.
+    """
+    theirs = (
+        error.source.decode("utf-8", errors="replace")
+        if error.kind == "form"
+        else xmlsafe.text(f"{error.def_id}.{error.kind}", error.source)
+    )
+    when = format_when(error.saved_at)
+    return {
+        "saved_by": error.saved_by,
+        "saved_at": when,
+        "row_version": error.row_version,
+        "changes": versiondiff.unified(
+            theirs, mine, f"{error.saved_by} {when}", gettext("your text")
+        ),
+    }
 
 
 def int_arg(name: str) -> int | None:

@@ -5,10 +5,11 @@ Read the request, ask the engine, render; every check and change happens in the 
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from itertools import groupby
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -97,11 +98,20 @@ def source(kind: str, def_id: str) -> Response:
     """The deployed file, to open in another modeler."""
     if kind not in KINDS:
         abort(400)
-    data = current_engine().get_definition_source(
-        def_id, int_arg("version"), kind=kind, actor=actor()
+    engine, who, version = current_engine(), actor(), int_arg("version")
+    data = engine.get_definition_source(def_id, version, kind=kind, actor=who)
+    names = {  # under the name it was deployed as, so an upload of it renames nothing
+        info.version: info.file_name
+        for info in engine.list_definitions(actor=who)
+        if info.kind == kind and info.def_id == def_id
+    }
+    name = names.get(version) if version is not None else names[max(names)]
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/xml",
+        as_attachment=True,
+        download_name=name or f"{def_id}.{kind}",
     )
-    headers = {"Content-Disposition": f'attachment; filename="{def_id}.{kind}"'}
-    return Response(data, mimetype="application/xml", headers=headers)
 
 
 @bp.route("/upload", methods=("GET", "POST"))

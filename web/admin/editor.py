@@ -10,23 +10,54 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
-from engine import ConcurrentUpdate, DefinitionInvalid, NotFound, Outcome, xmlsafe
+from engine import (
+    ConcurrentUpdate,
+    DefinitionInvalid,
+    NotFound,
+    Outcome,
+    support,
+    xmlsafe,
+)
 from engine.admin_records import DefinitionProblem
-from engine.errors import TextDamaged
+from engine.errors import DraftExists, TextDamaged
 from web import current_engine
 from web.admin._blueprint import (
     actor,
     admin_engine,
     bp,
+    conflict_json,
     damaged_message,
     json_error,
     problems_json,
 )
 
 KINDS = ("bpmn", "dmn")
+# What the panel says about a value the deploy would refuse (engine/support.py checks).
+PROPERTY_HINTS: Mapping[str, LazyString] = {
+    "dueIn": lazy_gettext(
+        "Write an ISO 8601 duration such as P3D or PT4H, or working days such as P3WD."
+    ),
+    "dueInWorkingDays": lazy_gettext(
+        "Write a whole number of working days, such as 3."
+    ),
+    "dueBy": lazy_gettext(
+        "Write “day 12 of the month” (optionally with a time such as 17:00) or a date "
+        "such as 2026-11-30."
+    ),
+    "remindBefore": lazy_gettext("Write an ISO 8601 duration such as P1D."),
+    "escalation": lazy_gettext("Write notify:<group> or reassign:<group>."),
+    "assignTo": lazy_gettext(
+        "Only “starter” (the person who started the request) can be given here."
+    ),
+    "subject": lazy_gettext(
+        "This template does not parse: write text with {{ variable }} placeholders, "
+        "as in the instructions."
+    ),
+}
 
 
 def _kind(kind: str) -> str:
@@ -94,9 +125,13 @@ def _editor_data(
         "decisions": sorted({d.def_id for d in known if d.kind == "dmn"}),
         "processes": sorted({d.def_id for d in known if d.kind == "bpmn"}),
         "outcomes": [outcome.value for outcome in Outcome],
+        "checked_properties": list(support.CHECKED_PROPERTIES),
         "urls": {
-            name: url_for(f"admin.{name}_draft", kind=kind, def_id=def_id)
-            for name in ("save", "check")
+            **{
+                name: url_for(f"admin.{name}_draft", kind=kind, def_id=def_id)
+                for name in ("save", "check")
+            },
+            "property": url_for("admin.check_property"),
         },
     }
 
@@ -109,7 +144,6 @@ def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
         return json_error("source is required", 400)
     expected = body.get("expected_version")
     opened_draft = isinstance(expected, int)  # else the editor opened the live version
-    mine_over_theirs = body.get("replace") is True  # asked for after a 409
     try:
         draft = admin_engine().save_draft(
             _kind(kind),
@@ -117,12 +151,15 @@ def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
             xmlsafe.to_utf8(body["source"]),
             actor=actor(),
             comment=str(body.get("comment") or ""),
-            expected_version=expected if opened_draft and not mine_over_theirs else None,
-            replace=opened_draft or mine_over_theirs,
+            expected_version=expected if opened_draft else None,
+            replace=opened_draft,
+            overwrite=body.get("replace") is True,  # asked for after a 409
         )
     except TextDamaged as exc:
         return json_error(damaged_message(exc), 400)
-    except ConcurrentUpdate as exc:
+    except DraftExists as exc:
+        return conflict_json(exc, body["source"])
+    except ConcurrentUpdate as exc:  # two saves at the very same moment
         return json_error(exc.message, 409)
     return jsonify({"row_version": draft.row_version, "saved_by": draft.saved_by})
 
@@ -136,6 +173,19 @@ def check_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
     files = {f"{def_id}.{_kind(kind)}": xmlsafe.to_utf8(body["source"])}
     problems = admin_engine().check_definition(files, actor=actor())
     return jsonify({"problems": problems_json(problems)})
+
+
+@bp.post("/properties/check")
+def check_property() -> Response | tuple[Response, int]:
+    """Whether the deploy would accept a task property's value, as the panel asks."""
+    body = request.get_json(silent=True) or {}
+    name, value = body.get("name"), body.get("value")
+    if name not in support.CHECKED_PROPERTIES or not isinstance(value, str):
+        known = ", ".join(support.CHECKED_PROPERTIES)
+        return json_error(f"name must be one of {known}, and value a string", 400)
+    valid = support.property_problem(name, value) is None
+    message = None if valid else str(PROPERTY_HINTS[name])
+    return jsonify({"name": name, "valid": valid, "message": message})
 
 
 @bp.post("/edit/<kind>/<def_id>/deploy")
@@ -164,7 +214,10 @@ def deploy(kind: str, def_id: str) -> Response | tuple[str, int]:
 
 def _problems_of(error: DefinitionInvalid) -> list[DefinitionProblem]:
     return [
-        DefinitionProblem(e.file, e.line, e.bpmn_id, e.reason) for e in error.problems
+        DefinitionProblem(
+            e.file, e.line, e.bpmn_id, e.reason, property_name=e.property_name
+        )
+        for e in error.problems
     ]
 
 

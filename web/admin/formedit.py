@@ -8,6 +8,7 @@ in the database, where every process sees it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -17,7 +18,14 @@ import forms
 from engine import ConcurrentUpdate, DefinitionInvalid, NotFound
 from engine.errors import DraftExists
 from forms.spec import parse as parse_form
-from web.admin._blueprint import actor, admin_engine, bp, json_error
+from web.admin._blueprint import (
+    actor,
+    admin_engine,
+    bp,
+    conflict_json,
+    conflict_view,
+    json_error,
+)
 from web.i18n import current_language
 from web.templating import format_when
 
@@ -66,7 +74,12 @@ def form_editor(key: str) -> str:
 
 
 def render_form_editor(
-    key: str, source: str, *, draft_version: int | None = None, error: str | None = None
+    key: str,
+    source: str,
+    *,
+    draft_version: int | None = None,
+    error: str | None = None,
+    conflict: Mapping[str, object] | None = None,
 ) -> str:
     """The editor page; the preview comes from the same renderer as ``preview``."""
     return render_template(
@@ -76,6 +89,7 @@ def render_form_editor(
         error=error,
         preview=_preview(key, source),
         draft_version=draft_version,
+        conflict=conflict,
     )
 
 
@@ -106,7 +120,7 @@ def _preview(key: str, source: str) -> dict[str, object]:
 
 @bp.post("/forms/<key>/draft")
 def form_draft(key: str) -> Response | tuple[Response, int]:
-    """Keep the editor's JSON as the form's draft."""
+    """Keep the editor's JSON as the form's draft (over a newer one only if asked)."""
     body = request.get_json(silent=True) or {}
     if not isinstance(body.get("source"), str):
         return json_error("source is required", 400)
@@ -120,8 +134,11 @@ def form_draft(key: str) -> Response | tuple[Response, int]:
             actor=actor(),
             expected_version=expected if opened_draft else None,
             replace=opened_draft,
+            overwrite=body.get("replace") is True,  # "save mine over it", after a 409
         )
-    except ConcurrentUpdate as exc:
+    except DraftExists as exc:
+        return conflict_json(exc, body["source"])
+    except ConcurrentUpdate as exc:  # two saves at the very same moment
         return json_error(exc.message, 409)
     return jsonify({"row_version": draft.row_version, "saved_by": draft.saved_by})
 
@@ -148,9 +165,8 @@ def form_deploy(key: str) -> Response | tuple[str, int]:
             "opened, so nothing was deployed. Your JSON is still here: deploy again to "
             "replace their draft with it, or open the form again to see theirs.",
             user=exc.saved_by, when=format_when(exc.saved_at))
-        draft = admin_engine().find_draft("form", key, actor=actor())
         return render_form_editor(
-            key, source, error=message,
-            draft_version=draft.row_version if draft else None), 409
+            key, source, error=message, draft_version=exc.row_version,
+            conflict=conflict_view(exc, source)), 409
     flash(gettext("Deployed form %(key)s.", key=key), "info")
     return redirect(url_for("admin.index"))

@@ -24,6 +24,7 @@ from engine import (
 )
 from engine._admin_api import AdminAPI
 from engine.admin_queries import InstanceFilter
+from engine.errors import DraftExists
 from engine.records import SYSTEM, InstanceStatus, Role
 
 REQUEST = {"item": "laptop", "amount": "1200.50"}
@@ -83,6 +84,65 @@ def test_save_draft_refuses_a_stale_version(admin: Any) -> None:
             "bpmn", "p", SIMPLE, actor=SYSTEM, expected_version=first.row_version
         )
     assert admin.find_draft("bpmn", "p", actor=SYSTEM).source == SIMPLE + b" "
+
+
+def test_stale_save_carries_the_newer_draft_so_the_editor_can_show_it(
+    admin: Any,
+) -> None:
+    first = admin.save_draft("bpmn", "p", SIMPLE, actor=SYSTEM)
+    theirs = admin.save_draft("bpmn", "p", SIMPLE + b" ", actor=SYSTEM)
+    with pytest.raises(DraftExists) as caught:
+        admin.save_draft(
+            "bpmn", "p", SIMPLE + b"\n", actor=SYSTEM,
+            expected_version=first.row_version,
+        )
+    refusal = caught.value
+    assert (refusal.saved_by, refusal.row_version, refusal.source) == (
+        "system", theirs.row_version, SIMPLE + b" ")
+
+
+def test_saving_over_a_newer_draft_on_purpose_audits_whose_save_it_replaced(
+    admin: Any,
+) -> None:
+    opened = admin.save_draft("bpmn", "p", SIMPLE, actor=SYSTEM)
+    other = admin.add_user("other.admin", password="pw-other-admin-1",
+                           role=Role.ADMIN, actor=SYSTEM)
+    theirs = admin.save_draft("bpmn", "p", SIMPLE + b" ", actor=admin.get_actor(
+        other.username), expected_version=opened.row_version)
+    mine = SIMPLE + b"\n"
+    admin.save_draft("bpmn", "p", mine, actor=SYSTEM,
+                     expected_version=opened.row_version, overwrite=True)
+    assert admin.find_draft("bpmn", "p", actor=SYSTEM).source == mine
+    saves = [e for e in admin.audit_log(actor=SYSTEM) if e.event_type == "draft_saved"]
+    assert "replaced" not in saves[0].payload and "replaced" not in saves[1].payload
+    assert saves[-1].actor == "system" and saves[-1].payload["replaced"] == {
+        "saved_by": "other.admin",
+        "saved_at": theirs.saved_at.isoformat(),
+        "sha256": hashlib.sha256(SIMPLE + b" ").hexdigest(),
+    }
+
+
+def test_overwrite_after_nobody_else_saved_records_no_replacement(admin: Any) -> None:
+    opened = admin.save_draft("bpmn", "p", SIMPLE, actor=SYSTEM)
+    admin.save_draft("bpmn", "p", SIMPLE + b" ", actor=SYSTEM,
+                     expected_version=opened.row_version, overwrite=True)
+    saves = [e for e in admin.audit_log(actor=SYSTEM) if e.event_type == "draft_saved"]
+    last = saves[-1]
+    assert "replaced" not in last.payload and last.payload["file"] == "p.bpmn"
+
+
+def test_first_draft_keeps_the_live_file_name_and_an_upload_renames_it(
+    admin: Any,
+) -> None:
+    admin.deploy({"Leave request (export).bpmn": SIMPLE}, actor=SYSTEM)
+    draft = admin.save_draft("bpmn", "p", SIMPLE + b" ", actor=SYSTEM)
+    assert draft.file_name == "Leave request (export).bpmn"
+    [info] = admin.deploy_draft("bpmn", "p", actor=SYSTEM)
+    assert (info.version, info.file_name) == (2, "Leave request (export).bpmn")
+    [version, _] = admin.list_process_versions(actor=SYSTEM)
+    assert [f.file_name for f in version.files] == ["Leave request (export).bpmn"]
+    uploaded = admin.upload_draft("leave.bpmn", SIMPLE, actor=SYSTEM)
+    assert uploaded.file_name == "leave.bpmn"  # an upload names its file on purpose
 
 
 def test_check_points_at_a_flow_to_nowhere_and_its_source(admin: Any) -> None:

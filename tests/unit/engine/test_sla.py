@@ -12,7 +12,7 @@ import time_machine
 from deadlinekit import BASE_CONFIG, with_config
 from modelkit import process
 
-from engine import DefinitionInvalid, Engine
+from engine import DefinitionInvalid, Engine, support
 from engine.records import SYSTEM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -186,3 +186,32 @@ def test_malformed_deadline_properties_are_refused_at_deploy(
         DefinitionInvalid, match=problem.replace("<", ".").replace(">", ".")
     ):
         engine.deploy(review_model(**properties), actor=SYSTEM)
+
+
+@pytest.mark.parametrize(
+    "name, good, bad",
+    [
+        ("dueIn", "P3WD", "three days"),
+        ("dueInWorkingDays", "3", "0"),
+        ("dueBy", "day 12 of the month 17:00", "day 40 of the month"),
+        ("remindBefore", "P1D", "tomorrow"),
+        ("escalation", "reassign:director", "shout:director"),
+        ("assignTo", "starter", "boss"),
+        ("subject", "{{ customer_name }}（{{ amount }}）", "{{ customer_name"),
+    ],
+)
+def test_the_panels_property_check_is_the_deploys_own(
+    engine: Engine, name: str, good: str, bad: str
+) -> None:
+    assert support.property_problem(name, good) is None
+    hint = support.property_problem(name, bad)
+    with pytest.raises(DefinitionInvalid) as caught:
+        engine.deploy(review_model(**{name: bad}), actor=SYSTEM)
+    assert caught.value.reason == f"property {name}={bad!r}: {hint}"
+    assert caught.value.property_name == name
+    engine.deploy(review_model(**{name: good}), actor=SYSTEM)
+
+
+def test_properties_the_deploy_does_not_check_pass_the_panels_check() -> None:
+    assert support.property_problem("priority", "high") is None
+    assert support.property_problem("dueInVariable", "not checked") is None

@@ -1,12 +1,15 @@
 /* The admin BPMN editor: the vendored bpmn-js modeler plus a properties panel for what
-   Signoff's engine reads (names in both languages, lanes as groups, forms, instructions,
-   due times, priority, scripts, called decisions and processes, conditions, timers,
-   the outcome an end event names).
+   Signoff's engine reads (names in both languages, lanes as groups, forms, who a task
+   goes to, its subject in the inbox, instructions, due times, reminders, escalation,
+   priority, SMS, scripts, called decisions and processes, conditions, timers, the
+   correlation key a message waits for, the outcome an end event names). Properties the deploy checks are checked as they change
+   (property-check.js), and their problems are shown under their fields.
    Every edit goes through bpmn-js commands, so undo/redo works and the diagram saves. */
 (function () {
   "use strict";
   var E = window.SignoffEditor;
   var T = E.texts;
+  var checks = E.propertyProblems;
   var container = document.getElementById("canvas");
   var panel = document.getElementById("properties");
   if (!container || typeof window.BpmnJS !== "function") {
@@ -101,6 +104,11 @@
       return d.$type === "bpmn:TimerEventDefinition";
     })[0];
   }
+  function messageOf(bo) {
+    return (bo.eventDefinitions || []).filter(function (d) {
+      return d.$type === "bpmn:MessageEventDefinition";
+    })[0];
+  }
   function timerKind(timer) {
     return ["timeDuration", "timeDate", "timeCycle"].filter(function (k) {
       return timer[k];
@@ -137,15 +145,18 @@
       fields.push(formField(target, bo));
     }
     if (is(bo, "bpmn:UserTask") || is(bo, "bpmn:ManualTask")) {
+      fields.push(assigneeField(target, bo));
+      fields.push(propField(target, bo, "subject", T.subject));
       fields.push({ label: T.instructions, long: true,
                     value: bodyOf(bo, "spiffworkflow:InstructionsForEndUser"),
                     set: function (v) {
                       setBody(target, bo, "spiffworkflow:InstructionsForEndUser", v);
                     } });
       fields.push(propField(target, bo, "instructions_en", T.instructionsEn, true));
-      fields.push(propField(target, bo, "dueIn", T.dueIn));
-      fields.push(propField(target, bo, "dueInVariable", T.dueInVariable));
-      fields.push(propField(target, bo, "priority", T.priority));
+      ["dueIn", "dueInVariable", "dueInWorkingDays", "dueBy", "remindBefore",
+       "escalation", "priority", "smsOutbox"].forEach(function (name) {
+        fields.push(propField(target, bo, name, T[name]));
+      });
     }
     if (is(bo, "bpmn:ScriptTask")) {
       fields.push({ label: T.script, long: true, code: true,
@@ -188,14 +199,24 @@
                       setProperty(target, bo, "outcome", v);
                     } });
     }
+    if (is(bo, "bpmn:ReceiveTask") || (is(bo, "bpmn:CatchEvent") &&
+        !is(bo, "bpmn:StartEvent") && messageOf(bo))) {
+      fields.push(propField(target, bo, "correlationKey", T.correlationKey));
+    }
     var timer = is(bo, "bpmn:Event") && timerOf(bo);
     if (timer) { fields = fields.concat(timerFields(target, timer)); }
     return fields;
   }
 
   function propField(target, bo, name, label, long) {
-    return { label: label, long: !!long, value: property(bo, name),
+    return { label: label, long: !!long, value: property(bo, name), property: name,
              set: function (v) { setProperty(target, bo, name, v); } };
+  }
+  function assigneeField(target, bo) {
+    var field = propField(target, bo, "assignTo", T.assignTo);
+    field.options = ["starter"];
+    field.optionLabels = { "": T.assignToLane, starter: T.assignToStarter };
+    return field;
   }
   function formField(target, bo) {
     var value = property(bo, "formJsonSchemaFilename").replace(/\.json$/, "");
@@ -221,7 +242,7 @@
   }
 
   /* ---- drawing the panel ---- */
-  function control(field, id) {
+  function control(field, id, onSet) {
     var input;
     if (field.options) {
       input = document.createElement("select");
@@ -231,7 +252,8 @@
       choices.forEach(function (choice) {
         var option = document.createElement("option");
         option.value = choice;
-        option.textContent = choice || T.none;
+        option.textContent = (field.optionLabels && field.optionLabels[choice]) ||
+          choice || T.none;
         option.selected = choice === field.value;
         input.appendChild(option);
       });
@@ -247,9 +269,40 @@
       input.addEventListener("change", function () {
         editing = true;
         try { field.set(input.value.trim()); } finally { editing = false; }
+        if (onSet) { onSet(input.value.trim()); }
       });
     }
     return input;
+  }
+
+  /* The message under a checked property's field: the panel's own check of the value
+     typed, else the problem the last check or deploy found with it. */
+  function problemSlot(input, elementId, name) {
+    var slot = document.createElement("p");
+    slot.className = "field-error";
+    slot.id = input.id + "-problem";
+    slot.setAttribute("role", "alert");
+    slot.setAttribute("data-property", name);
+    function show(message) {
+      slot.textContent = message;
+      slot.hidden = !message;
+      if (message) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", slot.id);
+      } else {
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      }
+    }
+    show(checks.message(elementId, name));
+    return {
+      node: slot,
+      recheck: function (value) {
+        checks.check(elementId, name, value).then(show, function () {
+          E.status(T.failed, "error");
+        });
+      }
+    };
   }
 
   function render(element) {
@@ -263,6 +316,7 @@
     type.className = "muted element-type";
     type.textContent = element.businessObject.$type.replace("bpmn:", "");
     panel.appendChild(type);
+    var elementId = element.businessObject.id;
     fieldsFor(element).forEach(function (field, index) {
       var wrap = document.createElement("div");
       wrap.className = "field";
@@ -270,7 +324,15 @@
       label.htmlFor = "prop-" + index;
       label.textContent = field.label;
       wrap.appendChild(label);
-      wrap.appendChild(control(field, "prop-" + index));
+      var slot = null;
+      var input = control(field, "prop-" + index, function (value) {
+        if (slot) { slot.recheck(value); }
+      });
+      wrap.appendChild(input);
+      if (field.property && checks.checked(field.property)) {
+        slot = problemSlot(input, elementId, field.property);
+        wrap.appendChild(slot.node);
+      }
       panel.appendChild(wrap);
     });
   }
@@ -285,6 +347,8 @@
 
   /* ---- problems on the diagram ---- */
   function highlight(problems) {
+    checks.load(problems);
+    if (current && !editing) { render(current); }
     marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "has-problem"); } });
     marked = [];
     problems.forEach(function (p) {
@@ -335,6 +399,7 @@
     importSource: importSource,
     highlight: highlight,
     pick: pick,
+    checkOnSave: true,  /* a bad value saved anyway shows the deploy's own problem */
     onChange: function (callback) { modeler.on("commandStack.changed", callback); }
   });
   importSource(E.data.xml).catch(function (error) {

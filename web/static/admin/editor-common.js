@@ -60,15 +60,41 @@
     box.setAttribute("data-count", String(problems.length));
   }
 
+  /* Another admin's save refused ours: who saved it when, and a line diff of their
+     save against the text on screen (admin/_conflict.html holds the box). */
+  function showConflict(conflict) {
+    var box = document.getElementById("conflict");
+    if (!box) { return; }
+    box.hidden = !conflict;
+    if (!conflict) { return; }
+    document.getElementById("conflict-who").textContent = texts.conflictWho
+      .replace("{user}", conflict.saved_by).replace("{when}", conflict.saved_at);
+    var pre = document.getElementById("conflict-changes");
+    pre.textContent = "";
+    conflict.changes.split("\n").forEach(function (line) {
+      if (!line) { return; }
+      var span = document.createElement("span");
+      var mark = line.charAt(0);
+      span.className = line.slice(0, 2) === "@@" ? "hunk" :
+        (line.slice(0, 3) !== "---" && mark === "-") ? "del" :
+        (line.slice(0, 3) !== "+++" && mark === "+") ? "add" : "";
+      span.textContent = line;
+      pre.appendChild(span);
+    });
+    document.getElementById("conflict-same").hidden = !!conflict.changes;
+    pre.hidden = !conflict.changes;
+  }
+
   window.SignoffEditor = {
     data: data, texts: texts, postJSON: postJSON, status: status, plural: plural,
-    showProblems: showProblems
+    showProblems: showProblems, showConflict: showConflict
   };
 })();
 
 /* The buttons every modeler page has: tabs (diagram / XML), save draft, check, deploy.
    ``adapter`` knows the modeler: getSource(), importSource(xml), highlight(problems),
-   onChange(callback), pick(problem). Deploy is enabled only after a clean check of
+   onChange(callback), pick(problem), and checkOnSave (check each saved draft quietly,
+   so its problems show at once). Deploy is enabled only after a clean check of
    exactly the content on screen; the server checks again anyway. */
 (function () {
   "use strict";
@@ -86,14 +112,17 @@
     function source() {
       return showingXml ? Promise.resolve(xmlBox.value) : adapter.getSource();
     }
+    var edits = 0;  /* a check answered after a later edit must not enable deploy */
     function changed() {
+      edits += 1;
       checkedSource = null;
       deployButton.disabled = true;
       E.status(E.texts.unsaved, "dirty");
     }
     var replaceButton = byId("replace-draft");
-    /* Someone saved the draft after this page opened: the work on screen stays, and
-       only a deliberate "save mine over it" (replace) overwrites their save. */
+    /* Someone saved the draft after this page opened: the work on screen stays, what
+       their save holds is shown, and only a deliberate "save mine over it" (replace)
+       overwrites their save. */
     function save(text, replace) {
       var body = { source: text, expected_version: E.data.draft_version };
       if (replace) { body.replace = true; }
@@ -104,6 +133,7 @@
             E.status(said || (response.status === 409 ? E.texts.conflict : E.texts.failed),
                      "error");
             replaceButton.hidden = response.status !== 409;
+            E.showConflict(body.conflict || null);
             throw new Error("save failed: " + response.status);
           });
         }
@@ -111,14 +141,20 @@
       }).then(function (body) {
         E.data.draft_version = body.row_version;
         replaceButton.hidden = true;
+        E.showConflict(null);
         E.status(E.texts.saved, "ok");
+        if (adapter.checkOnSave && text !== checkedSource) {
+          check(text, true).catch(function () {});
+        }
       });
     }
-    function check(text) {
-      E.status(E.texts.checking);
+    /* ``quiet``: after a save, show the problems but leave the status saying "saved". */
+    function check(text, quiet) {
+      var at = edits;
+      if (!quiet) { E.status(E.texts.checking); }
       return E.postJSON(E.data.urls.check, { source: text }).then(function (response) {
         if (!response.ok) {
-          E.status(E.texts.failed, "error");
+          if (!quiet) { E.status(E.texts.failed, "error"); }
           throw new Error("check failed: " + response.status);
         }
         return response.json();
@@ -127,10 +163,14 @@
         E.showProblems(body.problems, adapter.pick);
         adapter.highlight(body.problems);
         var clean = body.problems.length === 0;
-        checkedSource = clean ? text : null;
-        deployButton.disabled = !clean;
-        E.status(clean ? E.texts.clean : E.plural("problems", body.problems.length),
-                 clean ? "ok" : "error");
+        if (at === edits) {
+          checkedSource = clean ? text : null;
+          deployButton.disabled = !clean;
+        }
+        if (!quiet) {
+          E.status(clean ? E.texts.clean : E.plural("problems", body.problems.length),
+                   clean ? "ok" : "error");
+        }
         return clean;
       });
     }
