@@ -62,6 +62,7 @@ NOTES: dict[str, tuple[Field, ...]] = {
     "instance_failed": (_ERROR, ("line", lazy_gettext("Line"))),
     "task_assigned": ((("from", "to"), lazy_gettext("Assignee")),),
     "task_unclaimed": (("from", lazy_gettext("Released by")),),
+    "task_created": (("pooled", lazy_gettext("Left for the whole group")),),
     "login_failed": (_REASON,),
     "timer_failed": (("error", lazy_gettext("Error")),),
     "job_failed": (("kind", lazy_gettext("Job")), ("error", lazy_gettext("Error"))),
@@ -108,8 +109,34 @@ def _groups(value: Any) -> str:
     return ", ".join(group_title(str(name), current_language()) for name in names)
 
 
-# Recorded values that read better in words: a role's name, a group's title.
-_IN_WORDS: dict[str, Callable[[Any], str]] = {"role": _role, "groups": _groups}
+# Why a task went to its lane's pool although the request's data named an account
+# (engine/assignment.py), by the recorded reason.
+_POOLED = {
+    "not_named": lazy_gettext("the request names no account for it in %(variable)s"),
+    "unknown": lazy_gettext("%(account)s, named in %(variable)s, is not a user account"),
+    "inactive": lazy_gettext("%(account)s, named in %(variable)s, is deactivated"),
+    "auditor": lazy_gettext(
+        "%(account)s, named in %(variable)s, is an auditor (read-only) account"),
+    "not_in_lane": lazy_gettext(
+        "%(account)s, named in %(variable)s, is not in group %(group)s"),
+}
+
+
+def pooled_words(value: Any) -> str:
+    """Why a task its data assigned waits for its whole group, in the reader's words."""
+    if not isinstance(value, Mapping) or str(value.get("reason")) not in _POOLED:
+        return _text(value)
+    lane = str(value.get("lane") or "")
+    return str(_POOLED[str(value["reason"])]) % {
+        "account": value.get("account") or "—",
+        "variable": value.get("variable") or "—",
+        "group": group_title(lane, current_language()) if lane else "—",
+    }
+
+
+# Recorded values that read better in words: a role's name, a group's title, a reason.
+_IN_WORDS: dict[str, Callable[[Any], str]] = {
+    "role": _role, "groups": _groups, "pooled": pooled_words}
 
 
 def _empty(value: Any) -> bool:

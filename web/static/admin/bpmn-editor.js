@@ -145,6 +145,10 @@
       fields.push(propField(target, bo, "instructions_en", T.instructionsEn, true));
       fields.push(propField(target, bo, "dueIn", T.dueIn));
       fields.push(propField(target, bo, "dueInVariable", T.dueInVariable));
+      fields.push(propField(target, bo, "assignToVariable", T.assignToVariable));
+      fields.push(propField(target, bo, "aboutVariable", T.aboutVariable));
+      fields.push(propField(target, bo, "visibleData", T.visibleData));
+      fields.push(propField(target, bo, "visibleSteps", T.visibleSteps));
       fields.push(propField(target, bo, "priority", T.priority));
     }
     if (is(bo, "bpmn:ScriptTask")) {
