@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
-from engine import audit, deadline_config, instances, liveforms, store
+from engine import audit, deadline_config, identity, instances, liveforms, store
 from engine.audit import AuditType
 from engine.config import EngineConfig
 from engine.db import make_sessionmaker
@@ -28,9 +28,10 @@ from engine.errors import (
     InvalidInput,
     InvalidSubmission,
     NotAuthorized,
+    NotFound,
     ScriptFailed,
 )
-from engine.records import Actor, InstanceStatus
+from engine.records import Actor, InstanceStatus, Role
 from engine.scripting import make_script_engine
 
 Clock = Callable[[], datetime]
@@ -118,7 +119,8 @@ class EngineBase:
         spec = liveforms.load(session, form_key, forms_dir=self._forms_dir)
         liveforms.keep(session, spec, actor=actor, now=self.now())
         today = self.now().astimezone(deadline_config.of(session).zone).date()
-        context = forms.Context(data=earlier or {}, today=today)
+        context = forms.Context(data=earlier or {}, today=today,
+                                account=lambda name: _account(session, name))
         try:
             return forms.validate(spec, data, context), spec.version
         except forms.FormErrors as exc:
@@ -150,6 +152,16 @@ class EngineBase:
             audit.record(session, AuditType.INSTANCE_FAILED, actor=actor.username, at=now,
                          instance_id=instance_id, bpmn_id=error.bpmn_id,
                          payload={"line": error.line, "message": error.detail})
+
+
+def _account(session: Session, username: str) -> forms.Account | None:
+    """A user account as a form validator may see it (None: no such account)."""
+    try:
+        user = identity.get_user(session, username)
+    except NotFound:
+        return None
+    return forms.Account(active=user.active, auditor=user.role == Role.AUDITOR.value,
+                         groups=identity.user_groups(session, user))
 
 
 def _plain_object(data: Mapping[str, object]) -> dict[str, Any]:

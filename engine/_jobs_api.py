@@ -212,6 +212,11 @@ def _correct(workflow: Any, retry: dict[str, Any], data: Mapping[str, Any]
     return {"before": before, "after": dict(data)}
 
 
+def _about(retry: Mapping[str, Any]) -> dict[str, Any]:
+    """The record the replayed task was about, as its failed completion read it."""
+    return {"about": retry["about"]} if retry.get("about") else {}
+
+
 def _close_replayed(session: Session, retry: dict[str, Any], now: Any) -> None:
     task = session.get(HumanTask, retry["task_id"])
     if task is not None:
@@ -221,4 +226,5 @@ def _close_replayed(session: Session, retry: dict[str, Any], now: Any) -> None:
                      at=now, instance_id=task.instance_id, task_id=task.id,
                      bpmn_id=task.bpmn_id, payload={**worklist.titles(task),
                                                     "data": retry.get("data") or {},
-                                                    "replayed": True})
+                                                    "replayed": True,
+                                                    **_about(retry)})

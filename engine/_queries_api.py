@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import (
+    assignment,
     audit,
     deadline_config,
+    definitions,
     diagramtext,
     identity,
     instances,
     instructiontext,
     runtime,
+    visibility,
     worklist,
 )
 from engine._base import EngineBase, task_uuid
@@ -47,7 +51,11 @@ class QueriesAPI(EngineBase):
             return worklist.counts(session, actor)
 
     def get_task(self, task_id: UUID | str, *, actor: Actor) -> TaskDetail:
-        """The task with its current data, instructions and the instance's decisions."""
+        """The task with the data, instructions and earlier decisions its step shows.
+
+        A limited step (``engine/visibility.py``) shows only what it names, except to
+        admins and auditors, and only to the person holding it once someone does.
+        """
         uuid = task_uuid(task_id)
         with self._tx() as session:
             row = session.get(HumanTask, str(uuid))
@@ -61,24 +69,29 @@ class QueriesAPI(EngineBase):
             data = dict(spiff.data) if spiff is not None else runtime.data_of(workflow)
             data.pop("data_objects", None)
             extensions = getattr(spiff.task_spec, "extensions", {}) if spiff else {}
-            props = extensions.get("properties", {})
+            rule = visibility.Rule.of(extensions.get("properties", {}))
+            shown, history = _as_shown(rule, actor, row, data, tuple(audit.list_events(
+                session, instance_id=instance.id, event_types=["task_completed"])))
             zone = deadline_config.of(session).zone
-            text_zh = extensions.get("instructionsForEndUser") or ""
-            text_en = props.get("instructions_en") or ""
+            text_en = extensions.get("properties", {}).get("instructions_en") or ""
             return TaskDetail(
-                task=_task_info(session, row, instance),
-                data=plain(data),
-                instructions=instructiontext.fill(text_zh, data, lang="zh", zone=zone),
+                task=_task_info(session, row, instance), data=plain(shown),
+                instructions=instructiontext.fill(
+                    extensions.get("instructionsForEndUser") or "", data, lang="zh",
+                    zone=zone),
                 instructions_en=instructiontext.fill(text_en, data, lang="en", zone=zone)
                 or None,
-                instance_version=instance.row_version,
-                history=tuple(audit.list_events(session, instance_id=instance.id,
-                                                event_types=["task_completed"])))
+                instance_version=instance.row_version, history=history,
+                limited=shown is not data, pooled=assignment.pooled_reason(session, row))
 
     def get_instance(self, instance_id: int, *, actor: Actor) -> InstanceInfo:
+        """The instance; its data is left out for someone who takes part in it only
+        through limited steps (``engine/visibility.py``)."""
         with self._tx() as session:
             row = self._visible_instance(session, instance_id, actor)
             _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
+            if _own_tasks_if_limited(session, row, actor) is not None:
+                return instances.to_info(session, row, {})
             return instances.to_info(session, row, runtime.data_of(workflow))
 
     def list_instances(self, *, actor: Actor, process_id: str | None = None,
@@ -108,9 +121,13 @@ class QueriesAPI(EngineBase):
         reading "who did what" do not need those, auditors get them on the timeline.
         """
         with self._tx() as session:
-            self._visible_instance(session, instance_id, actor)
-            return audit.list_events(session, instance_id=instance_id,
-                                     exclude_types=() if computed else audit.COMPUTED_TYPES)
+            row = self._visible_instance(session, instance_id, actor)
+            events = audit.list_events(session, instance_id=instance_id,
+                                       exclude_types=() if computed else audit.COMPUTED_TYPES)
+            own = _own_tasks_if_limited(session, row, actor)
+            if own is None:
+                return events
+            return [e for e in events if e.task_id is not None and str(e.task_id) in own]
 
     def audit_log(self, *, actor: Actor, instance_id: int | None = None,
                   limit: int = 1000) -> list[AuditEntry]:
@@ -155,6 +172,40 @@ class QueriesAPI(EngineBase):
         if involved is None:
             raise NotFound(f"no instance {instance_id}")
         return row
+
+
+def _as_shown(rule: visibility.Rule, actor: Actor, row: HumanTask, data: dict[str, Any],
+              history: tuple[AuditEntry, ...]
+              ) -> tuple[dict[str, Any], tuple[AuditEntry, ...]]:
+    """The data and decisions ``actor`` reads on this task's page (``data`` itself
+    when the step names no limit or the actor sees everything)."""
+    if not rule.limited or visibility.sees_everything(actor):
+        return data, history
+    if actor.username not in (row.assignee, row.completed_by) and row.assignee is not None:
+        # Another person's limited task: even a colleague of the lane may not read it.
+        raise NotFound(f"no task {row.id}")
+    return (visibility.pick(data, rule.data or ()),
+            visibility.decisions(rule, rule.about_value(data), history))
+
+
+def _own_tasks_if_limited(session: Session, row: ProcessInstance, actor: Actor
+                          ) -> set[str] | None:
+    """The ids of the tasks ``actor`` may read, when they take part in the instance only
+    through limited steps (their own, and their lane's unheld ones); else None."""
+    if visibility.sees_everything(actor) or row.started_by == actor.username:
+        return None
+    involved = list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == row.id,
+        or_(HumanTask.assignee == actor.username, HumanTask.completed_by == actor.username,
+            HumanTask.lane.in_(sorted(actor.groups))))))
+    version = session.get(ProcessVersion, row.process_version_id)
+    assert version is not None
+    steps = runtime.step_properties(definitions.load_spec(session, version))
+    rules = [visibility.Rule.of(steps.get(t.bpmn_id, {})) for t in involved]
+    if not visibility.limited_viewer(actor, row.started_by, rules):
+        return None
+    return {t.id for t in involved
+            if t.assignee in (None, actor.username) or t.completed_by == actor.username}
 
 
 def _task_info(session: Session, row: HumanTask, instance: ProcessInstance) -> TaskInfo:

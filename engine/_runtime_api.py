@@ -161,7 +161,7 @@ class RuntimeAPI(EngineBase):
         uuid = task_uuid(task_id)
         now = self.now()
         clean: dict[str, Any] = {}
-        instance_id = 0
+        instance_id, about = 0, None
         try:
             with self._tx() as session:
                 # The task is read with (SQLite) or after (PostgreSQL) the instance lock,
@@ -180,6 +180,7 @@ class RuntimeAPI(EngineBase):
                 clean, form_version = self._validate(
                     session, task.form_key, data, actor=actor.username,
                     earlier=runtime.task_data(workflow, uuid))
+                about = runtime.about(workflow, uuid)  # read before the task moves on
                 steplog.submitted(runtime.complete(workflow, uuid, clean), clean)
                 worklist.close(session, task, by=actor.username, now=now)
                 audit.record(session, AuditType.TASK_COMPLETED, actor=actor.username, at=now,
@@ -187,13 +188,14 @@ class RuntimeAPI(EngineBase):
                              payload={**worklist.titles(task), "data": clean,
                                       "form_key": task.form_key,
                                       "form_version": form_version,
-                                      "data_sha256": data_digest(clean)})
+                                      "data_sha256": data_digest(clean),
+                                      **({"about": about} if about else {})})
                 instances.save(session, row, workflow, actor=actor, now=now)
                 self._audit_if_finished(session, row, actor, workflow)
                 return instances.to_info(session, row, runtime.data_of(workflow))
         except ScriptFailed as exc:
             retry = {"kind": "complete", "task_id": str(uuid), "data": clean,
-                     "actor": actor.username}
+                     "actor": actor.username, **({"about": about} if about else {})}
             self._record_failure(instance_id, exc, actor=actor, retry=retry)
             raise
 

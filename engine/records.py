@@ -202,6 +202,11 @@ class TaskDetail:
     instructions_en: str | None
     instance_version: int
     history: tuple[AuditEntry, ...] = ()
+    # True when the step showed this reader only the data and decisions it names.
+    limited: bool = False
+    # Why the task waits in its lane's pool although its data named an account:
+    # {"reason", "account", "variable"} (engine/assignment.py); None otherwise.
+    pooled: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

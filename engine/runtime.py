@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine import visibility
 from engine.definitions import LoadedSpec
 from engine.errors import ScriptFailed, TaskNotReady
 from engine.history import DONE
@@ -191,6 +192,26 @@ def ending(workflow: BpmnWorkflow) -> Ending | None:
     props = _properties(spec)
     return Ending(bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
                   title_en=props.get("name_en"), outcome=_outcome(spec))
+
+
+def step_properties(loaded: LoadedSpec) -> dict[str, dict[str, str]]:
+    """Each element's ``spiffworkflow:properties`` by BPMN id, called processes too."""
+    found: dict[str, dict[str, str]] = {}
+    for spec in (loaded.spec, *loaded.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            # A multi-instance task shares its id with the wrapper, which has none.
+            if bpmn_id and (props := _properties(task_spec)):
+                found.setdefault(bpmn_id, props)
+    return found
+
+
+def about(workflow: BpmnWorkflow, task_id: UUID) -> str | None:
+    """What a waiting task is about: the value its ``aboutVariable`` names, if any."""
+    task = find_task(workflow, task_id)
+    if task is None:
+        return None
+    return visibility.Rule.of(_properties(task.task_spec)).about_value(task.data)
 
 
 def _properties(task_spec: Any) -> dict[str, str]:

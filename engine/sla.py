@@ -28,6 +28,7 @@ from engine.deadline_config import DeadlineConfig
 from engine.durations import parse_duration
 from engine.models import HumanTask
 from engine.records import SYSTEM, TaskState
+from engine.values import at_path
 
 REMIND = "remind_task"
 BREACH = "task_breached"
@@ -75,7 +76,7 @@ def due_at(
     calendar = work_calendar(config)
     variable = meta.get("due_in_variable")
     candidates: list[object] = [
-        _variable(data, variable) if variable else None,
+        at_path(data, variable) if variable else None,
         meta.get("due_in"),
     ]
     if meta.get("due_in_working_days"):
@@ -86,19 +87,6 @@ def due_at(
         if found is not None:
             return found
     return boundary
-
-
-def _variable(data: dict[str, Any], name: str) -> object:
-    """A variable's value; "a.b" reads key b of dict a (a payout's per-step deadlines).
-
-    None when any part is missing: the task then takes its other due settings.
-    """
-    value: object = data
-    for part in name.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def deadline(value: object, now: datetime, calendar: WorkCalendar) -> datetime | None:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from engine.calendar import is_day_of_month, parse_working_days
 from engine.durations import parse_duration
-from engine import instructiontext
+from engine import instructiontext, visibility
 from engine.errors import DefinitionInvalid
 from engine.sla import Escalation
 
@@ -188,6 +188,9 @@ def _check_task_properties(node: etree._Element, file: str) -> Iterator[Definiti
         hint = property_problem(prop, props[prop]) if prop in props else None
         if hint is not None:
             yield _problem(file, node, f"property {prop}={props[prop]!r}: {hint}", prop)
+    if "assignTo" in props and "assignToVariable" in props:
+        yield _problem(file, node, "properties assignTo and assignToVariable both name "
+                                   "who gets the task: keep one", "assignToVariable")
 
 
 def property_problem(name: str, value: str) -> str | None:
@@ -236,6 +239,10 @@ _CHECKED_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
     "remindBefore": lambda t: parse_duration(t) is not None,
     "escalation": _is_escalation,
     "assignTo": lambda t: t == "starter",
+    "assignToVariable": visibility.is_path,
+    "visibleData": visibility.is_path_list,
+    "visibleSteps": visibility.is_step_list,
+    "aboutVariable": visibility.is_path,
     "subject": instructiontext.compiles,
 }
 # The user and manual task properties the deploy checks, in the panel's order.
@@ -248,6 +255,14 @@ _PROPERTY_HINTS = {
     "escalation": "use notify:<group> or reassign:<group>",
     "assignTo": "use 'starter' (the person who started the request, when they are in"
                 " the task's lane)",
+    "assignToVariable": "name the variable, or a dict key after a dot (such as"
+                        " station_to_confirm.maintainer_account), holding a user name",
+    "visibleData": "list the variables or dict keys (a.b) this step shows, separated"
+                   " by commas",
+    "visibleSteps": "list the ids of the earlier steps whose decisions this step shows,"
+                    " separated by commas",
+    "aboutVariable": "name the variable, or a dict key after a dot (such as"
+                     " station_to_confirm.station_id), saying what the task is about",
     "subject": "write text with {{ variable }} placeholders, as in instructions",
 }
 # Shown as "catch only" in the matrix: allowed where the process waits for a message.

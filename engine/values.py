@@ -25,3 +25,18 @@ def plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def at_path(data: Mapping[str, Any], path: str) -> object:
+    """The value at a variable name or "dict.key" path of ``data``; None when absent.
+
+    Task properties name instance data this way (``dueInVariable``,
+    ``assignToVariable``, ``visibleData``): "payout_deadlines.station_confirmation"
+    reads key ``station_confirmation`` of the dict ``payout_deadlines``.
+    """
+    value: object = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value

@@ -15,10 +15,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import (
+    assignment,
     audit,
     corewrites,
     deadline_config,
-    identity,
     instructiontext,
     notifications,
     outbox,
@@ -63,6 +63,7 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
         "escalation": props.get("escalation"),
         "sms_outbox": props.get("smsOutbox"),
         "assign_to": props.get("assignTo"),
+        "assign_to_variable": props.get("assignToVariable"),
         "subject": props.get("subject"),
     }
 
@@ -81,19 +82,6 @@ def subject_of(meta: dict[str, Any], data: dict[str, Any], zone: Any) -> str | N
         return None
     text = " ".join(instructiontext.fill(template, data, lang="zh", zone=zone).split())
     return text[:SUBJECT_LIMIT] or None
-
-
-def _first_holder(session: Session, meta: dict[str, Any], instance: ProcessInstance
-                  ) -> str | None:
-    """Who a new task goes to straight away (``assignTo``), else None: its lane's pool.
-
-    ``starter`` sends rework back to the person who started the request, not to any
-    member of the lane; only while that person is active and still in the lane, so a
-    task never lands with someone who may not work on it.
-    """
-    if meta["assign_to"] != "starter":
-        return None
-    return identity.member_of(session, instance.started_by, meta["lane"])
 
 
 def remember_open(session: Session, instance_id: int, rows: list[HumanTask]) -> None:
@@ -130,11 +118,13 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
     new = [(task, task_meta(task.task_spec)) for task_id, task in ready.items()
            if task_id not in open_rows]
     guards = {task.id: boundary_timers_due(task) for task, _meta in new}
+    holders = {task.id: assignment.first_holder(session, meta, instance, task.data)
+               for task, meta in new}
     created = [HumanTask(
         id=str(task.id), instance_id=instance.id, process_id=instance.process_id,
         bpmn_id=meta["bpmn_id"], title=meta["title"], title_en=meta["title_en"],
         subject=subject_of(meta, task.data, config.zone), lane=meta["lane"], form_key=meta["form_key"],
-        assignee=_first_holder(session, meta, instance),
+        assignee=holders[task.id].assignee,
         state=TaskState.READY.value, created_at=now, priority=meta["priority"],
         due_at=sla.due_at(meta, task.data, now, guards[task.id][1], config),
         completed_by=None, completed_at=None) for task, meta in new]
@@ -145,7 +135,8 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
                      instance_id=instance.id, task_id=row.id, bpmn_id=row.bpmn_id,
                      payload={**titles(row), "lane": row.lane, "due_at": row.due_at,
                               **({"subject": row.subject} if row.subject else {}),
-                              **({"assignee": row.assignee} if row.assignee else {})})
+                              **({"assignee": row.assignee} if row.assignee else {}),
+                              **_pooled(holders[task.id])})
         sla.schedule(session, row, meta, guarded_by_timer=guards[task.id][0],
                      now=now, config=config)
         notifications.task_created(session, row, now=now, config=config)
@@ -154,6 +145,11 @@ def sync(session: Session, instance: ProcessInstance, workflow: Any, *, actor: s
                                   instance_id=instance.id, bpmn_id=row.bpmn_id, now=now,
                                   config=config)
     return created
+
+
+def _pooled(holder: assignment.Holder) -> dict[str, Any]:
+    """Why the task's data named someone who did not get it (for the audit trail)."""
+    return {"pooled": holder.pooled} if holder.pooled else {}
 
 
 def close(session: Session, row: HumanTask, *, by: str, now: datetime) -> None:

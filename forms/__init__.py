@@ -6,7 +6,7 @@ live in forms/<name>.py, register themselves on import and are imported on first
 
 from __future__ import annotations
 
-from forms.checks import Context
+from forms.checks import Account, Context
 from forms.display import Node, field_shapes, label_for, plain, view
 from forms.render import Field, ReadonlyField, fields, general_errors, readonly_fields
 from forms.spec import (
@@ -27,6 +27,7 @@ from forms.validate import (
 )
 
 __all__ = [
+    "Account",
     "Context",
     "ContextValidatorFn",
     "DEFAULT_FORMS_DIR",

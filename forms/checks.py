@@ -33,15 +33,27 @@ TOKENS = ("$today", "$this_month")
 
 
 @dataclass(frozen=True)
+class Account:
+    """What a validator may know of a user account named in submitted data."""
+
+    active: bool
+    auditor: bool
+    groups: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Context:
     """What a submission is checked against besides itself.
 
     ``data`` is the instance's data before this submission (empty for a start) and
-    ``today`` the office's date (None: checks naming today are skipped).
+    ``today`` the office's date (None: checks naming today are skipped). ``account``
+    looks a user name up (None: no such account); without it, validators that name
+    accounts check only their spelling.
     """
 
     data: Mapping[str, object] = field(default_factory=dict)
     today: date | None = None
+    account: Callable[[str], Account | None] | None = None
 
 
 @dataclass(frozen=True)

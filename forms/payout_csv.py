@@ -1,6 +1,9 @@
 """The monthly payout CSV (branches, stations, withdrawals), parsed all-or-nothing.
 
 Registers the ``payout_csv`` form validator; each bad row is reported with its line.
+A branch's ``maintainer_account`` must name an active station maintainer's account when
+the caller can look accounts up (``Context.account``), so a typo is refused at import
+instead of sending that branch's confirmations to every maintainer.
 Pure Python: never imports engine or flask. Format: workflows/README.md.
 """
 
@@ -13,15 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from forms import Context, FieldInvalid, register_context_validator
+from forms import Account, Context, FieldInvalid, register_context_validator
 
 MAX_MESSAGES = 30
+# The lane of the stations' confirmations (workflows/station_confirmation.bpmn).
+MAINTAINER_GROUP = "station_maintainer"
 SECTIONS = ("branches", "stations", "withdrawals")
 # fmt: off
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "branches": ("branch_id", "branch_name", "county", "branch_type",
                  "effective_station_plan", "branch_head", "branch_head_phone",
-                 "maintainer", "maintainer_phone"),
+                 "maintainer", "maintainer_phone", "maintainer_account"),
     "stations": ("station_id", "station_name", "branch_id", "village",
                  "village_households", "stations_in_village", "area", "sms_phone",
                  "mobile_count", "mobile_amount", "unicom_count", "telecom_count",
@@ -30,6 +35,8 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
                  "car_insurance_conversions", "effective"),
     "withdrawals": ("station_id", "card_no", "swiped_at", "amount"),
 }
+# Columns a file may leave out (files from before they existed still import).
+OPTIONAL: Mapping[str, frozenset[str]] = {"branches": frozenset({"maintainer_account"})}
 _FLAGS = {"y": True, "yes": True, "true": True, "1": True, "是": True,
           "n": False, "no": False, "false": False, "0": False, "否": False}
 # fmt: on
@@ -94,6 +101,9 @@ _text = _matching(r"\S.{0,99}", "must be 1-100 characters", "应为1–100个字
 _ident = _matching(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}",
                    "is not an id (letters, digits, - or _)", "不是有效编号（字母、数字、- 或 _）")
 _phone = _matching(r"1[3-9][0-9]{9}", "is not an 11-digit mobile number", "不是11位手机号码")
+_username = _matching(r"[a-z][a-z0-9._-]{1,63}",
+                      "is not a user name (lower-case letters, digits, . _ -)",
+                      "不是用户名（小写字母、数字、. _ -）")
 _card = _matching(r"[0-9A-Za-z*]{4,32}", "is not a card number (4-32 characters)",
                   "不是卡号（4–32位数字、字母或 *）")
 _whole = _matching(r"[0-9]{1,9}", "is not a whole number >= 0", "不是非负整数")
@@ -125,7 +135,8 @@ def _moment(value: str) -> datetime:
 BRANCH_CELLS: Mapping[str, Cell] = {
     "branch_id": _ident, "branch_name": _text, "county": _text, "branch_type": _area,
     "effective_station_plan": _count, "branch_head": _text,
-    "branch_head_phone": _phone, "maintainer": _text, "maintainer_phone": _phone}
+    "branch_head_phone": _phone, "maintainer": _text, "maintainer_phone": _phone,
+    "maintainer_account": lambda v: _username(v) if v else ""}
 STATION_CELLS: Mapping[str, Cell] = {
     "station_id": _ident, "station_name": _text, "branch_id": _ident,
     "village": lambda v: _text(v) if v else "",
@@ -166,10 +177,8 @@ def _sections(text: str, problems: _Problems) -> dict[str, list[Row]]:
                          "数据前缺少分节标记（如 [stations]）")
         elif not header:
             header = tuple(cells)
-            if sorted(header) != sorted(COLUMNS[current]):
-                columns = ", ".join(COLUMNS[current])
-                problems.add(line, f"[{current}] header must name the columns "
-                             f"{columns}", f"[{current}] 表头应为：{columns}")
+            if not _header_fits(current, header):
+                problems.add(line, *_header_problem(current))
                 current = None
         elif len(cells) != len(header):
             problems.add(line, f"has {len(cells)} cells, the header has {len(header)}",
@@ -179,6 +188,23 @@ def _sections(text: str, problems: _Problems) -> dict[str, list[Row]]:
     return found
 
 
+def _header_fits(section: str, header: tuple[str, ...]) -> bool:
+    """Every column once, those of ``OPTIONAL`` possibly left out, and no other."""
+    wanted, optional = set(COLUMNS[section]), OPTIONAL.get(section, frozenset())
+    return (len(set(header)) == len(header) and set(header) <= wanted
+            and wanted - set(header) <= optional)
+
+
+def _header_problem(section: str) -> tuple[str, str]:
+    columns = ", ".join(COLUMNS[section])
+    left_out = ", ".join(sorted(OPTIONAL.get(section, ())))
+    en = f"[{section}] header must name the columns {columns}"
+    zh = f"[{section}] 表头应为：{columns}"
+    if left_out:
+        en, zh = f"{en} ({left_out} may be left out)", f"{zh}（{left_out} 可省略）"
+    return en, zh
+
+
 def _cells(row: Row, specs: Mapping[str, Cell],
            problems: _Problems) -> dict[str, object] | None:
     """Parse one row's cells; None (and a message per bad cell) when any is bad."""
@@ -186,7 +212,7 @@ def _cells(row: Row, specs: Mapping[str, Cell],
     out: dict[str, object] = {}
     for column, parse_cell in specs.items():
         try:
-            out[column] = parse_cell(raw[column])
+            out[column] = parse_cell(raw.get(column, ""))
         except _Bad as bad:
             problems.add(line, f"{column} {bad.en}", f"{column} {bad.zh}")
     return out if len(out) == len(specs) else None
@@ -226,12 +252,38 @@ def _station(row: Row, branches: Mapping[str, dict[str, object]],
     return {"line": line, **parsed, **others}
 
 
-def _stations(found: dict[str, list[Row]],
-              problems: _Problems) -> list[dict[str, object]]:
+def _account_problem(name: str, account: Account | None) -> tuple[str, str] | None:
+    """Why ``name`` may not sign a branch's confirmations (English, Chinese), if so."""
+    if account is None:
+        return "is not a user account", "不是系统中的用户账号"
+    if not account.active:
+        return "is deactivated", "账号已停用"
+    if account.auditor:
+        return "is an auditor (read-only) account", "是审计员（只读）账号"
+    if MAINTAINER_GROUP not in account.groups:
+        return (f"is not in group {MAINTAINER_GROUP} (station maintainers)",
+                f"不在便民站维护人员组（{MAINTAINER_GROUP}）中")
+    return None
+
+
+def _check_account(row: Row, parsed: Mapping[str, object], context: Context,
+                   problems: _Problems) -> None:
+    name = str(parsed["maintainer_account"])
+    if not name or context.account is None:
+        return
+    found = _account_problem(name, context.account(name))
+    if found is not None:
+        problems.add(row[0], f"maintainer_account {name!r} {found[0]}",
+                     f"maintainer_account 「{name}」{found[1]}")
+
+
+def _stations(found: dict[str, list[Row]], problems: _Problems,
+              context: Context) -> list[dict[str, object]]:
     branches: dict[str, dict[str, object]] = {}
     for row in found.get("branches", []):
         parsed = _cells(row, BRANCH_CELLS, problems)
         if parsed is not None:
+            _check_account(row, parsed, context, problems)
             branches.setdefault(str(parsed["branch_id"]), parsed)
     _unique(found.get("branches", []), "branch_id", problems, ("branch", "支局"))
     _unique(found.get("stations", []), "station_id", problems, ("station", "站点"))
@@ -292,7 +344,8 @@ def parse(text: object, context: Context | None = None) -> list[dict[str, object
     When the instance's data names the ``payout_month``, every withdrawal must fall in
     it: a file of another month is refused line by line, not paid.
     """
-    month = (context or Context()).data.get("payout_month")
+    context = context or Context()
+    month = context.data.get("payout_month")
     if not isinstance(text, str) or not text.strip():
         raise FieldInvalid(["paste or upload the month's payout CSV"],
                            ["请粘贴或上传本月的兑现明细 CSV"])
@@ -302,7 +355,7 @@ def parse(text: object, context: Context | None = None) -> list[dict[str, object
         if not found.get(name):
             problems.add(None, f"section [{name}] is missing or empty",
                          f"缺少 [{name}] 分节或该分节无数据")
-    stations = _stations(found, problems)
+    stations = _stations(found, problems, context)
     _withdrawals(found, stations, problems, month if isinstance(month, str) else None)
     problems.raise_if_any()
     return stations

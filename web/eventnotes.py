@@ -66,6 +66,7 @@ NOTES: dict[str, tuple[Field, ...]] = {
     "instance_failed": (_ERROR, ("line", lazy_gettext("Line"))),
     "task_assigned": ((("from", "to"), lazy_gettext("Assignee")),),
     "task_unclaimed": (("from", lazy_gettext("Released by")),),
+    "task_created": (("pooled", lazy_gettext("Left for the whole group")),),
     "login_failed": (_REASON,),
     "timer_failed": (("error", lazy_gettext("Error")),),
     "job_failed": (("kind", lazy_gettext("Job")), ("error", lazy_gettext("Error"))),
@@ -119,11 +120,38 @@ def _replaced(value: Any) -> str:
     return _text(value)
 
 
-# Recorded values that read better in words: a role's name, a group's title.
+# Why a task went to its lane's pool although the request's data named an account
+# (engine/assignment.py), by the recorded reason.
+_POOLED = {
+    "not_named": lazy_gettext("the request names no account for it in %(variable)s"),
+    "unknown": lazy_gettext("%(account)s, named in %(variable)s, is not a user account"),
+    "inactive": lazy_gettext("%(account)s, named in %(variable)s, is deactivated"),
+    "auditor": lazy_gettext(
+        "%(account)s, named in %(variable)s, is an auditor (read-only) account"),
+    "not_in_lane": lazy_gettext(
+        "%(account)s, named in %(variable)s, is not in group %(group)s"),
+}
+
+
+def pooled_words(value: Any) -> str:
+    """Why a task its data assigned waits for its whole group, in the reader's words."""
+    if not isinstance(value, Mapping) or str(value.get("reason")) not in _POOLED:
+        return _text(value)
+    lane = str(value.get("lane") or "")
+    return str(_POOLED[str(value["reason"])]) % {
+        "account": value.get("account") or "—",
+        "variable": value.get("variable") or "—",
+        "group": group_title(lane, current_language()) if lane else "—",
+    }
+
+
+# Recorded values that read better in words: a role's name, a group's title, whose
+# draft was saved over, why a task went to its group's pool.
 _IN_WORDS: dict[str, Callable[[Any], str]] = {
     "role": _role,
     "groups": _groups,
     "replaced": _replaced,
+    "pooled": pooled_words,
 }
 
 

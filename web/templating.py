@@ -16,7 +16,7 @@ import forms
 from web.i18n import current_language
 from web.groups import group_title, groups, role_label
 from web.people import person
-from web.eventnotes import event_note
+from web.eventnotes import event_note, pooled_words
 
 STATUS_LABELS = {
     "running": lazy_gettext("Running"),
@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_zoned, "zoned")
     app.add_template_global(office_zone)
     app.add_template_global(event_note)
+    app.add_template_global(pooled_words)
     app.add_template_test(lambda value: isinstance(value, datetime), "datetime")
     app.add_template_filter(chosen_values)
     app.add_template_filter(input_attributes)

@@ -14,7 +14,7 @@ import time_machine
 
 from engine.errors import InvalidSubmission, NotAuthorized
 from engine.instancekeys import DuplicateInstance
-from engine.records import SYSTEM
+from engine.records import SYSTEM, TaskInfo
 
 if TYPE_CHECKING:
     from tests.scenarios.conftest import Scenario
@@ -27,6 +27,8 @@ SAMPLE = (Path(__file__).resolve().parents[2] / "workflows" / "samples"
           / "station_transactions_2026-10.csv").read_text(encoding="utf-8")
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)  # 1 November, 10:00 office time
 SIGN = {"station_signed_by": "站长", "station_signed_on": "2026-11-08"}
+# The sample's maintainer_account per branch: each confirmation goes to its maintainer.
+MAINTAINERS = {"hu.bin": ("B01", "B02"), "guo.ping": ("B03",)}
 APPROVE_SETTLEMENT = {"city_review_decision": "approve"}
 PAID = {"finance_decision": "approve", "invoices_checked": True,
         "paid_on": "2026-11-20", "payment_voucher_no": "FK-2026-11-20-07"}
@@ -62,17 +64,25 @@ def start_and_import(s: Scenario) -> int:
     return iid
 
 
+def confirmations(s: Scenario, iid: int) -> list[tuple[str, TaskInfo]]:
+    """Each open station confirmation with the maintainer the import named for it."""
+    return [(user, t) for user in MAINTAINERS for t in s.tasks_of(iid, user)
+            if t.bpmn_id == "confirm_station_amount" and t.assignee == user]
+
+
 def confirm_stations(s: Scenario, iid: int, disputes: dict[str, str] | None = None
                      ) -> None:
-    """Every station's keeper signs; those in ``disputes`` dispute with that reason."""
+    """Every station's maintainer signs; those in ``disputes`` dispute with that reason."""
     disputes = disputes or {}
-    for task in [t for t in s.tasks(iid, SM) if t.bpmn_id == "confirm_station_amount"]:
-        data: Any = s.engine.get_task(task.id, actor=s.actor(SM)).data
+    for user, task in confirmations(s, iid):
+        actor = s.engine.get_actor(user)
+        data: Any = s.engine.get_task(task.id, actor=actor).data
+        assert data["station_to_confirm"]["branch_id"] in MAINTAINERS[user]
         reason = disputes.get(data["station_to_confirm"]["station_id"])
         answer = {**SIGN, "station_decision": "dispute" if reason else "confirm"}
         if reason:
             answer["station_dispute_reason"] = reason
-        s.engine.complete_task(task.id, answer, actor=s.actor(SM))
+        s.engine.complete_task(task.id, answer, actor=actor)
 
 
 def settle(s: Scenario, iid: int) -> None:
@@ -365,10 +375,67 @@ def test_stations_and_their_county_see_the_12th_as_the_due_time(
     s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
                group=KB)
     day_12 = datetime(2026, 11, 12, 10, 0, tzinfo=timezone.utc)  # 18:00 office time
-    confirmations = [
-        t for t in s.tasks(iid, SM) if t.bpmn_id == "confirm_station_amount"
-    ]
-    assert len(confirmations) == 12
-    assert {t.due_at for t in confirmations} == {day_12}
+    held = confirmations(s, iid)
+    assert sorted(user for user, _task in held) == ["guo.ping"] * 4 + ["hu.bin"] * 8
+    assert {t.due_at for _user, t in held} == {day_12}
     confirm_stations(s, iid)
     assert s.task(iid, "report_confirmed_amounts", KP).due_at == day_12
+
+
+def allocated(s: Scenario) -> int:
+    """A payout imported from the sample and verified: the confirmations are open."""
+    iid = start_and_import(s)
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    return iid
+
+
+def test_an_import_naming_an_account_that_is_no_maintainer_is_refused(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = s.start(P, {"payout_month": "2026-10"}, group=CB).id
+    typo = SAMPLE.replace("13900000302,guo.ping", "13900000302,guo.pin")
+    task = s.task(iid, "import_transactions", CB)
+    with pytest.raises(InvalidSubmission) as refused:
+        s.engine.complete_task(task.id, {"transactions_csv": typo}, actor=s.actor(CB))
+    assert refused.value.errors == {
+        "transactions_csv": ["line 6: maintainer_account 'guo.pin' is not a user account"]}
+    assert refused.value.errors_zh == {
+        "transactions_csv": ["第 6 行：maintainer_account 「guo.pin」不是系统中的用户账号"]}
+    assert s.steps(iid) == ["import_transactions"]  # nothing was imported
+
+
+def test_only_the_stations_own_maintainer_may_sign_its_amount(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = allocated(s)
+    [s301] = [t for user, t in confirmations(s, iid) if t.subject == "柳河村便民站（S301）"]
+    assert s301.assignee == "guo.ping"
+    with pytest.raises(NotAuthorized) as refused:
+        s.engine.complete_task(s301.id, {**SIGN, "station_decision": "confirm"},
+                               actor=s.engine.get_actor("hu.bin"))
+    assert refused.value.message == "hu.bin may not complete this task"
+    s.engine.complete_task(s301.id, {**SIGN, "station_decision": "confirm"},
+                           actor=s.engine.get_actor("guo.ping"))
+
+
+def test_a_deactivated_maintainers_stations_wait_for_every_maintainer_saying_why(
+    scenario: Scenario, clock: time_machine.Traveller
+) -> None:
+    s = scenario
+    iid = start_and_import(s)
+    s.engine.deactivate_user("guo.ping", actor=SYSTEM)  # left after the import
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    pooled = [t for t in s.engine.inbox(s.engine.get_actor("hu.bin"), scope="group")
+              if t.instance_id == iid]
+    assert sorted(t.subject or "" for t in pooled) == [
+        "北岭村便民站（S304）", "杨庄便民站（S302）", "柳河村便民站（S301）", "河口村便民站（S303）"]
+    detail = s.engine.get_task(pooled[0].id, actor=s.engine.get_actor("hu.bin"))
+    assert detail.pooled == {"reason": "inactive", "account": "guo.ping",
+                             "variable": "station_to_confirm.maintainer_account",
+                             "lane": "station_maintainer"}
+    held = s.engine.inbox(s.engine.get_actor("hu.bin"), scope="mine")
+    assert len([t for t in held if t.bpmn_id == "confirm_station_amount"]) == 8

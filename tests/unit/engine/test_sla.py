@@ -177,9 +177,21 @@ def test_task_done_in_time_is_neither_reminded_nor_escalated(engine: Engine) -> 
         ({"escalation": "shout:director"}, "notify:<group> or reassign:<group>"),
         ({"assignTo": "boss"}, "use 'starter'"),
         ({"subject": "{{ station_name"}, "with {{ variable }} placeholders"),
+        ({"assignToVariable": "station maintainer"},
+         "property assignToVariable='station maintainer': name the variable, or a "
+         "dict key after a dot"),
+        ({"assignTo": "starter", "assignToVariable": "station.maintainer_account"},
+         "properties assignTo and assignToVariable both name who gets the task: "
+         "keep one"),
+        ({"visibleData": "month, station..id"},
+         "property visibleData='month, station..id': list the variables or dict keys"),
+        ({"visibleSteps": "confirm station"},
+         "property visibleSteps='confirm station': list the ids of the earlier steps"),
+        ({"aboutVariable": "station id"},
+         "property aboutVariable='station id': name the variable"),
     ],
 )
-def test_malformed_deadline_properties_are_refused_at_deploy(
+def test_malformed_task_properties_are_refused_at_deploy(
     engine: Engine, properties: dict[str, str], problem: str
 ) -> None:
     with pytest.raises(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import forms
-from forms import FieldInvalid
+from forms import Account, Context, FieldInvalid
 from forms.payout_csv import parse
 
 SAMPLE = (
@@ -205,3 +205,81 @@ def test_the_import_form_refuses_another_months_file_for_the_month_being_paid() 
         forms.validate(spec, {"transactions_csv": sample},
                        forms.Context(data={"payout_month": "2026-09"}))
     assert "outside the payout month 2026-09" in caught.value.errors["transactions_csv"][0]
+
+
+ACCOUNT_HEADER = (
+    "[branches]\n"
+    "branch_id,branch_name,county,branch_type,effective_station_plan,branch_head,"
+    "branch_head_phone,maintainer,maintainer_phone,maintainer_account\n"
+)
+ACCOUNTS = {
+    "hu.bin": Account(active=True, auditor=False, groups=frozenset({"station_maintainer"})),
+    "old.hand": Account(active=False, auditor=False,
+                        groups=frozenset({"station_maintainer"})),
+    "auditor": Account(active=True, auditor=True, groups=frozenset()),
+    "li.na": Account(active=True, auditor=False, groups=frozenset({"supervisor"})),
+}
+ACCOUNTS["guo.ping"] = ACCOUNTS["hu.bin"]
+LOOKUP = Context(account=ACCOUNTS.get)
+
+
+def with_account(account: str) -> str:
+    return (ACCOUNT_HEADER + f"B1,城关支局,平安县,urban,2,王建国,13800000101,胡斌,"
+            f"13800000102,{account}\n\n[stations]\n" + STATION_HEADER + GOOD_STATION)
+
+
+def test_the_sample_names_each_branchs_maintainer_account() -> None:
+    stations = parse(SAMPLE.read_text(encoding="utf-8"), LOOKUP)
+    assert {(s["branch_id"], s["maintainer_account"]) for s in stations} == {
+        ("B01", "hu.bin"), ("B02", "hu.bin"), ("B03", "guo.ping")}
+
+
+def test_a_file_without_the_account_column_still_imports_with_no_account() -> None:
+    (station,) = parse(csv_text(GOOD_STATION), LOOKUP)
+    assert station["maintainer_account"] == ""
+    (station,) = parse(with_account(""), LOOKUP)  # a blank cell: no one named
+    assert station["maintainer_account"] == ""
+    (station,) = parse(with_account("hu.bin"), LOOKUP)
+    assert station["maintainer_account"] == "hu.bin"
+
+
+@pytest.mark.parametrize(("account", "en", "zh"), [
+    ("nobody", "line 3: maintainer_account 'nobody' is not a user account",
+     "第 3 行：maintainer_account 「nobody」不是系统中的用户账号"),
+    ("old.hand", "line 3: maintainer_account 'old.hand' is deactivated",
+     "第 3 行：maintainer_account 「old.hand」账号已停用"),
+    ("auditor", "line 3: maintainer_account 'auditor' is an auditor (read-only) account",
+     "第 3 行：maintainer_account 「auditor」是审计员（只读）账号"),
+    ("li.na", "line 3: maintainer_account 'li.na' is not in group station_maintainer "
+     "(station maintainers)",
+     "第 3 行：maintainer_account 「li.na」不在便民站维护人员组（station_maintainer）中"),
+])
+def test_a_maintainer_account_that_cannot_sign_is_refused_with_its_line(
+    account: str, en: str, zh: str
+) -> None:
+    with pytest.raises(FieldInvalid) as caught:
+        parse(with_account(account), LOOKUP)
+    assert caught.value.messages == [en]
+    assert caught.value.messages_zh == [zh]
+
+
+def test_without_an_account_lookup_only_the_spelling_is_checked() -> None:
+    (station,) = parse(with_account("nobody"))
+    assert station["maintainer_account"] == "nobody"
+    with pytest.raises(FieldInvalid) as caught:
+        parse(with_account("Hu Bin"))
+    assert caught.value.messages[0] == (
+        "line 3: maintainer_account 'Hu Bin' is not a user name (lower-case letters, "
+        "digits, . _ -)")
+    assert caught.value.messages_zh is not None
+    assert caught.value.messages_zh[0] == (
+        "第 3 行：maintainer_account 「Hu Bin」不是用户名（小写字母、数字、. _ -）")
+
+
+def test_a_header_may_leave_out_only_the_optional_account_column() -> None:
+    text = csv_text(GOOD_STATION).replace(",maintainer_phone\n", "\n", 1)
+    assert problems(text)[0] == (
+        "line 2: [branches] header must name the columns branch_id, branch_name, "
+        "county, branch_type, effective_station_plan, branch_head, branch_head_phone, "
+        "maintainer, maintainer_phone, maintainer_account (maintainer_account may be "
+        "left out)")

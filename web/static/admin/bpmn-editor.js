@@ -154,7 +154,8 @@
                     } });
       fields.push(propField(target, bo, "instructions_en", T.instructionsEn, true));
       ["dueIn", "dueInVariable", "dueInWorkingDays", "dueBy", "remindBefore",
-       "escalation", "priority", "smsOutbox"].forEach(function (name) {
+       "escalation", "priority", "smsOutbox", "assignToVariable", "aboutVariable",
+       "visibleData", "visibleSteps"].forEach(function (name) {
         fields.push(propField(target, bo, name, T[name]));
       });
     }
