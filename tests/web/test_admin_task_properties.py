@@ -47,6 +47,12 @@ def ask(client: FlaskClient, auth: AuthActions, body: object) -> Any:
          "date such as 2026-11-30."),
         ("escalation", "notify:director", "shout:director",
          "Write notify:<group> or reassign:<group>."),
+        ("assignToVariable", "station_to_confirm.maintainer_account", "who signs?",
+         "Name the variable, or a key of it after a dot (such as "
+         "station_to_confirm.maintainer_account), that holds the user name."),
+        ("visibleSteps", "confirm_station_amount, correct_station_amount", "a;b",
+         "List the ids of the earlier steps whose decisions this step shows, "
+         "separated by commas."),
     ],
 )
 def test_panel_check_accepts_what_the_deploy_accepts_and_says_how_to_fix_the_rest(
@@ -82,7 +88,8 @@ def test_panel_check_of_an_unchecked_name_or_a_missing_value_is_refused(
     assert refused.status_code == 400
     assert refused.json["error"]["message"] == (
         "name must be one of dueIn, dueInWorkingDays, dueBy, remindBefore, escalation, "
-        "assignTo, subject, and value a string")
+        "assignTo, assignToVariable, visibleData, visibleSteps, aboutVariable, subject, "
+        "and value a string")
 
 
 def test_every_property_the_deploy_checks_has_a_panel_hint() -> None:

@@ -53,6 +53,21 @@ PROPERTY_HINTS: Mapping[str, LazyString] = {
     "assignTo": lazy_gettext(
         "Only “starter” (the person who started the request) can be given here."
     ),
+    "assignToVariable": lazy_gettext(
+        "Name the variable, or a key of it after a dot (such as "
+        "station_to_confirm.maintainer_account), that holds the user name."
+    ),
+    "visibleData": lazy_gettext(
+        "List the variables or keys (such as a.b) this step shows, separated by commas."
+    ),
+    "visibleSteps": lazy_gettext(
+        "List the ids of the earlier steps whose decisions this step shows, separated "
+        "by commas."
+    ),
+    "aboutVariable": lazy_gettext(
+        "Name the variable, or a key of it after a dot (such as "
+        "station_to_confirm.station_id), that says what the task is about."
+    ),
     "subject": lazy_gettext(
         "This template does not parse: write text with {{ variable }} placeholders, "
         "as in the instructions."
