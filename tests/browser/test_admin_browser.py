@@ -250,9 +250,9 @@ def test_assignee_and_subject_are_set_in_the_panel_and_a_bad_one_is_marked_there
 ) -> None:
     page = admin_page
     panel = open_in_panel(page, admin_server, "revise_visit_application")
-    expect(panel.get_by_label("Assign to")).to_have_value("starter")
+    expect(panel.get_by_label("Assign to", exact=True)).to_have_value("starter")
     page.locator('g.djs-element[data-element-id="review_visit_by_director"]').click()
-    assignee = panel.get_by_label("Assign to")
+    assignee = panel.get_by_label("Assign to", exact=True)
     expect(assignee).to_have_value("")
     expect(assignee.locator("option:checked")).to_have_text(
         "Everyone in the lane’s group")
