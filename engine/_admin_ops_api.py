@@ -92,13 +92,21 @@ class OperationsAdminAPI(EngineBase):
         actor: Actor,
     ) -> InstanceInfo:
         identity.require_admin(actor)
+        action = "suspend" if new is InstanceStatus.SUSPENDED else "resume"
         if new is InstanceStatus.SUSPENDED and not reason.strip():
-            raise InvalidInput("a reason is required to suspend an instance")
+            raise InvalidInput(
+                "a reason is required to suspend an instance",
+                field="reason",
+                rule="required",
+            )
         with self._tx() as session:
             row = instances.get(session, instance_id, lock=True)
             if row.status != old.value:
                 raise InstanceNotRunnable(
-                    f"instance {instance_id} is {row.status}, " f"not {old.value}"
+                    f"instance {instance_id} is {row.status}, not {old.value}",
+                    instance_id=instance_id,
+                    status=row.status,
+                    action=action,
                 )
             row.status = new.value
             audit.record(
@@ -129,14 +137,23 @@ class OperationsAdminAPI(EngineBase):
         identity.require_admin(actor)
         clean, dropped = _plain(changes), sorted(set(remove) - set(changes))
         if not reason.strip():
-            raise InvalidInput("a reason is required to edit instance data")
+            raise InvalidInput(
+                "a reason is required to edit instance data",
+                field="reason",
+                rule="required",
+            )
         if not clean and not dropped:
-            raise InvalidInput("nothing to change")
+            raise InvalidInput("nothing to change", field="changes", rule="required")
         now = self.now()
         with self._tx() as session:
             row = instances.get(session, instance_id, lock=True)
             if row.status not in _EDITABLE:
-                raise InstanceNotRunnable(f"instance {instance_id} is {row.status}")
+                raise InstanceNotRunnable(
+                    f"instance {instance_id} is {row.status}",
+                    instance_id=instance_id,
+                    status=row.status,
+                    action="edit",
+                )
             _loaded, workflow = instances.open_workflow(
                 session, row, self._script_engine
             )
@@ -177,7 +194,10 @@ class OperationsAdminAPI(EngineBase):
                 )
                 found.append(
                     worklist.to_info(
-                        task, version, instance.business_key if instance else None
+                        task,
+                        version,
+                        instance.business_key if instance else None,
+                        worklist.starter(session, instance) if instance else None,
                     )
                 )
             return found
@@ -188,8 +208,9 @@ class OperationsAdminAPI(EngineBase):
         with self._tx() as session:
             row = instances.get(session, instance_id)
             version = session.get(ProcessVersion, row.process_version_id)
+            started = worklist.starter(session, row)
             return [
-                worklist.to_info(task, version, row.business_key)
+                worklist.to_info(task, version, row.business_key, started)
                 for task in worklist.rows_for(session, [row.id])
             ]
 
@@ -272,7 +293,13 @@ def _plain(changes: Mapping[str, object]) -> dict[str, Any]:
     clean: dict[str, Any] = json.loads(text)
     bad = [k for k in clean if not k.isidentifier() or k.startswith("_")]
     if bad:
-        raise InvalidInput(f"not usable as variable names: {', '.join(sorted(bad))}")
+        names = ", ".join(sorted(bad))
+        raise InvalidInput(
+            f"not usable as variable names: {names}",
+            field="changes",
+            value=names,
+            rule="names",
+        )
     return clean
 
 

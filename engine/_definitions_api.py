@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -115,6 +116,22 @@ class DefinitionsAPI(EngineBase):
         with self._tx() as session:
             row = definitions.get_process_version(session, process_id, version)
             return row.start_form_key
+
+    def process_variables(self, process_id: str, version: int, *, actor: Actor
+                          ) -> dict[str, dict[str, object]]:
+        """The variables one version's scripts and decisions set, with their labels.
+
+        Per name the display keywords of its ``variable:<name>`` declaration
+        (``x-label``, ``x-internal`` for bookkeeping, ...; see engine/variables.py),
+        the called processes' included. Pages label an instance's data with it; like the start
+        form, anyone signed in may read it (the data is guarded by the instance reads).
+        Raises:
+            NotFound: no such process version.
+        """
+        with self._tx() as session:
+            row = definitions.get_process_version(session, process_id, version)
+            declared = definitions.load_spec(session, row).variables
+            return copy.deepcopy({name: dict(shape) for name, shape in declared.items()})
 
     def list_startable(self, actor: Actor) -> list[ProcessInfo]:
         """Live versions of the processes this actor may start (by start-event lane)."""

@@ -155,7 +155,9 @@ class JobsAPI(RuntimeAPI):
             with self._tx() as session:
                 row = instances.get(session, instance_id, lock=True)
                 if row.status != InstanceStatus.ERROR.value or not row.incident:
-                    raise InstanceNotRunnable(f"instance {instance_id} is not in error")
+                    raise InstanceNotRunnable(f"instance {instance_id} is not in error",
+                                              instance_id=instance_id, status=row.status,
+                                              action="retry")
                 retry = dict(row.incident.get("retry") or {"kind": "advance"})
                 _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
                 correction = _correct(workflow, retry, data or {})

@@ -139,7 +139,7 @@ class MessagesAPI(JobsAPI):
     ) -> ScriptFailed | None:
         """Let the waiting instance catch the message and run on; record it."""
         instance = instances.get(session, receiver.instance_id, lock=True)
-        instances.require_running(instance)
+        instances.require_running(instance, action="message")
         _loaded, workflow = instances.open_workflow(
             session, instance, self._script_engine
         )

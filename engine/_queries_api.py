@@ -39,12 +39,19 @@ from engine.values import plain
 class QueriesAPI(EngineBase):
     def inbox(self, actor: Actor, *, scope: str = "all", process_id: str | None = None,
               state: TaskState = TaskState.READY, overdue_only: bool = False,
-              sort: str = "due_at", limit: int = 50, offset: int = 0) -> list[TaskInfo]:
-        """Tasks for the actor: ``mine`` (assigned), ``group`` (unclaimed), or ``all``."""
+              sort: str = "due_at", limit: int = 50, offset: int = 0,
+              applicant: str | None = None) -> list[TaskInfo]:
+        """Tasks for the actor: ``mine`` (assigned), ``group`` (unclaimed), or ``all``.
+
+        Each task names who started its request (``started_by``, ``started_by_name``);
+        ``applicant`` keeps the requests of starters whose user name or display name
+        starts with it, and ``sort="applicant"`` orders by the starter's name.
+        """
         with self._tx() as session:
             return worklist.inbox(session, actor, scope=scope, process_id=process_id,
                                   state=state.value, sort=sort, limit=limit, offset=offset,
-                                  overdue_before=self.now() if overdue_only else None)
+                                  overdue_before=self.now() if overdue_only else None,
+                                  applicant=applicant or None)
 
     def inbox_counts(self, actor: Actor) -> dict[str, int]:
         with self._tx() as session:
@@ -60,7 +67,7 @@ class QueriesAPI(EngineBase):
         with self._tx() as session:
             row = session.get(HumanTask, str(uuid))
             if row is None or not identity.can_view_task(actor, row):
-                raise NotFound(f"no task {uuid}")
+                raise NotFound(f"no task {uuid}", kind="task")
             instance = instances.get(session, row.instance_id)
             _loaded, workflow = instances.open_workflow(session, instance,
                                                         self._script_engine)
@@ -81,7 +88,8 @@ class QueriesAPI(EngineBase):
                     zone=zone),
                 instructions_en=instructiontext.fill(text_en, data, lang="en", zone=zone)
                 or None,
-                instance_version=instance.row_version, history=history,
+                instance_version=instance.row_version,
+                instance_status=InstanceStatus(instance.status), history=history,
                 limited=shown is not data, pooled=assignment.pooled_reason(session, row))
 
     def get_instance(self, instance_id: int, *, actor: Actor) -> InstanceInfo:
@@ -210,5 +218,6 @@ def _own_tasks_if_limited(session: Session, row: ProcessInstance, actor: Actor
 
 def _task_info(session: Session, row: HumanTask, instance: ProcessInstance) -> TaskInfo:
     version = session.get(ProcessVersion, instance.process_version_id)
-    return worklist.to_info(row, version, instance.business_key)
+    return worklist.to_info(row, version, instance.business_key,
+                            worklist.starter(session, instance))
 

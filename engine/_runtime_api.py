@@ -130,7 +130,8 @@ class RuntimeAPI(EngineBase):
             target = identity.to_info(session, identity.get_user(session, assignee))
             identity.require_task_taker(target)
             if row.lane is not None and row.lane not in target.groups:
-                raise InvalidInput(f"{assignee} is not in group {row.lane}")
+                raise InvalidInput(f"{assignee} is not in group {row.lane}",
+                                   field="assignee", value=assignee, rule="not_in_group")
             previous, row.assignee = row.assignee, assignee
             return {"from": previous, "to": assignee}
 
@@ -203,12 +204,15 @@ class RuntimeAPI(EngineBase):
         """Stop an instance for good, closing its tasks and timers. Admin only."""
         identity.require_admin(actor)
         if not reason.strip():
-            raise InvalidInput("a reason is required to cancel an instance")
+            raise InvalidInput("a reason is required to cancel an instance",
+                               field="reason", rule="required")
         now = self.now()
         with self._tx() as session:
             row = instances.get(session, instance_id, lock=True)
             if row.status in (InstanceStatus.COMPLETED.value, InstanceStatus.CANCELLED.value):
-                raise InstanceNotRunnable(f"instance {instance_id} is already {row.status}")
+                raise InstanceNotRunnable(f"instance {instance_id} is already {row.status}",
+                                          instance_id=instance_id, status=row.status,
+                                          action="cancel")
             _loaded, workflow = instances.open_workflow(session, row, self._script_engine)
             workflow.cancel()
             row.status, row.ended_at = InstanceStatus.CANCELLED.value, now
@@ -230,7 +234,7 @@ def _key(business_key: str | None) -> str | None:
 def _open_task(session: Session, task_id: UUID) -> HumanTask:
     row = session.get(HumanTask, str(task_id), populate_existing=True)
     if row is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}", kind="task")
     _require_ready(row)
     return row
 
@@ -238,14 +242,16 @@ def _open_task(session: Session, task_id: UUID) -> HumanTask:
 def _require_ready(row: HumanTask) -> None:
     if row.state != TaskState.READY.value:
         by = f" by {row.completed_by}" if row.completed_by else ""
-        raise TaskNotReady(f"this task was already {row.state}{by}")
+        raise TaskNotReady(f"this task was already {row.state}{by}", state=row.state,
+                           completed_by=row.completed_by)
 
 
 def _claim(session: Session, row: HumanTask, actor: Actor) -> dict[str, Any]:
     if row.assignee == actor.username:
         return {"already": True}
     if row.assignee is not None:
-        raise TaskNotReady(f"this task was already claimed by {row.assignee}")
+        raise TaskNotReady(f"this task was already claimed by {row.assignee}",
+                           state=row.state, assignee=row.assignee)
     if not (row.lane in actor.groups or (row.lane is None and actor.is_admin)):
         raise NotAuthorized(f"{actor.username} is not in group {row.lane}")
     identity.require_active(session, actor)
@@ -253,14 +259,15 @@ def _claim(session: Session, row: HumanTask, actor: Actor) -> dict[str, Any]:
     if instance is not None and instance.status != InstanceStatus.RUNNING.value:
         raise InstanceNotRunnable(
             f"instance {instance.id} is {instance.status}: its tasks cannot be claimed"
-            " until it runs again")
+            " until it runs again", instance_id=instance.id, status=instance.status,
+            action="claim")
     row.assignee = actor.username
     return {}
 
 
 def _unclaim(session: Session, row: HumanTask, actor: Actor) -> dict[str, Any]:
     if row.assignee is None:
-        raise TaskNotReady("this task is not claimed")
+        raise TaskNotReady("this task is not claimed", state=row.state)
     if row.assignee != actor.username and not actor.is_admin:
         raise NotAuthorized(f"only {row.assignee} or an admin may release this task")
     previous, row.assignee = row.assignee, None
@@ -271,4 +278,5 @@ def _task_info(session: Session, row: HumanTask) -> TaskInfo:
     instance = session.get(ProcessInstance, row.instance_id)
     assert instance is not None
     version = session.get(ProcessVersion, instance.process_version_id)
-    return worklist.to_info(row, version, instance.business_key)
+    return worklist.to_info(row, version, instance.business_key,
+                            worklist.starter(session, instance))

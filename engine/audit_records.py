@@ -123,6 +123,7 @@ class InstanceTimeline:
     ended_at: datetime | None
     status: str
     steps: tuple[TimelineStep, ...]
+    version: int | None = None  # the process version the instance runs now
 
 
 @dataclass(frozen=True, slots=True)

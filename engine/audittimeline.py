@@ -23,7 +23,7 @@ from engine.audit_records import (
     TimelineStep,
 )
 from engine.errors import NotFound
-from engine.models import AuditEvent, ProcessInstance
+from engine.models import AuditEvent, ProcessInstance, ProcessVersion
 
 _CLOSING = {"task_completed", "task_cancelled"}
 _ENDING = {"instance_completed", "instance_cancelled"}
@@ -159,6 +159,8 @@ def timeline(session: Session, instance_id: int, *, now: datetime) -> InstanceTi
         ended_at=instance.ended_at,
         status=instance.status,
         steps=tuple(steps),
+        version=session.scalar(select(ProcessVersion.version).where(
+            ProcessVersion.id == instance.process_version_id)),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -29,6 +29,7 @@ from engine import (
     parsedepth,
     schedules,
     support,
+    variables,
     vendorcheck,
     xmlsafe,
 )
@@ -144,6 +145,8 @@ class LoadedSpec:
     subprocess_specs: Mapping[str, Any]
     bpmn_xml: str
     one_instance_per: str | None = None  # engine/instancekeys.py
+    # Labels of what its scripts set, the called processes' included (engine/variables.py).
+    variables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def build_spec(process_id: str, sources: Iterable[Source]) -> tuple[Any, dict[str, Any]]:
@@ -242,13 +245,20 @@ def load_spec(session: Session, row: ProcessVersion) -> LoadedSpec:
     sources = [(d.kind, d.def_id, d.file_name, d.source) for d in defs]
     spec, subs = build_spec(row.process_id, sources)
     main = next(s for s in sources if s[0] == "bpmn" and s[1] == row.process_id)
-    process = xmlsafe.parse(main[2], main[3]).find(
-        f"bpmn:process[@id='{row.process_id}']", NS)
+    processes = {def_id: _process_of(name, data, def_id)
+                 for kind, def_id, name, data in sources if kind == "bpmn"}
+    process = processes[row.process_id]
     keyed = properties(process).get(instancekeys.PROPERTY) if process is not None else None
+    own_last = sorted(processes, key=lambda def_id: def_id == row.process_id)
+    declared = variables.merged(variables.read(processes[i]) for i in own_last)
     loaded = LoadedSpec(row.id, row.process_id, row.version, row.name, row.name_en, spec,
-                        subs, xmlsafe.text(main[2], main[3]), keyed or None)
+                        subs, xmlsafe.text(main[2], main[3]), keyed or None, declared)
     _CACHE[key] = loaded
     return loaded
+
+
+def _process_of(file_name: str, data: bytes, process_id: str) -> etree._Element | None:
+    return xmlsafe.parse(file_name, data).find(f"bpmn:process[@id='{process_id}']", NS)
 
 
 def clear_cache() -> None:

@@ -25,9 +25,20 @@ class EngineError(Exception):
 
 
 class NotFound(EngineError):
-    """The named definition, instance, task or user does not exist (or is hidden)."""
+    """The named definition, instance, task or user does not exist (or is hidden).
+
+    ``kind`` ("task", "instance", "user", ...) and ``key`` say what was asked for,
+    where the caller may be told (a user name typed into a form).
+    """
 
     code = "not_found"
+
+    def __init__(
+        self, message: str, *, kind: str | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.key = key
 
 
 class NotAuthorized(EngineError):
@@ -47,9 +58,27 @@ class AuthenticationFailed(EngineError):
 
 
 class TaskNotReady(EngineError):
-    """The task was already completed, cancelled, or is not waiting for a person."""
+    """The task was already completed, cancelled, or is not waiting for a person.
+
+    ``state`` is the task's state now ("completed", "cancelled", or "ready" when
+    someone else holds it or nobody does), ``completed_by`` who finished it and
+    ``assignee`` who holds it, so a page can say which.
+    """
 
     code = "task_not_ready"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        state: str | None = None,
+        completed_by: str | None = None,
+        assignee: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.state = state
+        self.completed_by = completed_by
+        self.assignee = assignee
 
 
 class ConcurrentUpdate(EngineError):
@@ -106,9 +135,27 @@ class InvalidSubmission(EngineError):
 
 
 class InvalidInput(EngineError):
-    """An argument is malformed (bad JSON data, unknown language, bad user name)."""
+    """An argument is malformed (bad JSON data, unknown language, bad user name).
+
+    ``field`` names the argument when a form field holds it ("reason", "assignee"),
+    ``value`` what was given and ``rule`` which rule it broke, so a page can say so
+    in its own language.
+    """
 
     code = "invalid_input"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: str | None = None,
+        rule: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.rule = rule
 
 
 class TextDamaged(InvalidInput):
@@ -172,9 +219,27 @@ class ScriptFailed(EngineError):
 
 
 class InstanceNotRunnable(EngineError):
-    """The instance is completed, cancelled, suspended or in error."""
+    """The instance is completed, cancelled, suspended or in error.
+
+    ``status`` is its status now and ``action`` what was refused ("suspend",
+    "resume", "retry", "cancel", "claim", "complete", "edit", "message"), so a
+    page can say "already suspended" rather than the generic refusal.
+    """
 
     code = "instance_not_runnable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        instance_id: int | None = None,
+        status: str | None = None,
+        action: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.instance_id = instance_id
+        self.status = status
+        self.action = action
 
 
 class MessageNotDelivered(EngineError):

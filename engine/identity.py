@@ -112,7 +112,7 @@ def add_user(
 def get_user(session: Session, username: str) -> AppUser:
     user = session.scalar(select(AppUser).where(AppUser.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}", kind="user", key=username)
     return user
 
 
@@ -201,7 +201,8 @@ def require_task_taker(user: UserInfo) -> None:
     if user.can_take_tasks:
         return
     why = "is deactivated" if not user.active else "is an auditor (read-only access)"
-    raise InvalidInput(f"{user.username} {why} and cannot be given tasks")
+    raise InvalidInput(f"{user.username} {why} and cannot be given tasks",
+                       field="assignee", value=user.username, rule="cannot_take_tasks")
 
 
 def member_of(session: Session, username: str, lane: str | None) -> str | None:

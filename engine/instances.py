@@ -118,7 +118,7 @@ def get(session: Session, instance_id: int, *, expected_version: int | None = No
     query = _BY_ID_LOCKED if lock else _BY_ID
     found = session.execute(query, {"instance_id": instance_id}).first()
     if found is None:
-        raise NotFound(f"no instance {instance_id}")
+        raise NotFound(f"no instance {instance_id}", kind="instance", key=str(instance_id))
     row, version = found
     _hold(session, row, version, lock=lock, expected_version=expected_version)
     return row
@@ -158,7 +158,7 @@ def get_for_task(session: Session, task_id: UUID, *, actor: str,
     rows = [t for t, _live in tasks]
     task = next((r for r in rows if r.id == key["task_id"]), None)
     if not found or task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}", kind="task")
     row, version = found[0][0], found[0][1]
     _hold(session, row, version, lock=True, expected_version=expected_version)
     worklist.remember_open(session, row.id, [r for r in rows
@@ -176,9 +176,10 @@ def _hold(session: Session, row: ProcessInstance, version: ProcessVersion, *,
             f"instance {row.id} was changed by someone else; reload and try again")
 
 
-def require_running(row: ProcessInstance) -> None:
+def require_running(row: ProcessInstance, action: str = "complete") -> None:
     if row.status != InstanceStatus.RUNNING.value:
-        raise InstanceNotRunnable(f"instance {row.id} is {row.status}")
+        raise InstanceNotRunnable(f"instance {row.id} is {row.status}",
+                                  instance_id=row.id, status=row.status, action=action)
 
 
 def open_workflow(session: Session, row: ProcessInstance,

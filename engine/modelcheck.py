@@ -1,8 +1,9 @@
 """Our own checks of a BPMN process beyond what SpiffWorkflow validates.
 
 Lanes must name known groups, user tasks must point at existing forms, every script and
-expression must compile in the sandbox, called processes and decisions must exist, and
-an ``outcome`` may only be named by an end event of the process itself.
+expression must compile in the sandbox, called processes and decisions must exist,
+an ``outcome`` may only be named by an end event of the process itself, and declared
+``variables`` must be well formed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Literal
 
 from lxml import etree
 
-from engine import flowcheck
+from engine import flowcheck, variables
 from engine.errors import DefinitionInvalid
 from engine.records import Outcome
 from engine.scripting import check_script
@@ -66,6 +67,7 @@ def check(process: etree._Element, file: str, known: Known) -> Iterator[Definiti
     yield from _check_scripts(process, file)
     yield from _check_calls(process, file, known)
     yield from _check_outcomes(process, file)
+    yield from variables.check(process, file)
     yield from flowcheck.check(process, file)
 
 

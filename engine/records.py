@@ -179,6 +179,9 @@ class TaskInfo:
     completed_by: str | None = None
     completed_at: datetime | None = None
     subject: str | None = None  # what it is about when many tasks share a title
+    # Who asked: the instance's starter and their display name (None: not a user).
+    started_by: str | None = None
+    started_by_name: str | None = None
 
     def label(self, lang: str) -> str:
         return pick(lang, self.title, self.title_en)
@@ -207,6 +210,8 @@ class TaskDetail:
     # Why the task waits in its lane's pool although its data named an account:
     # {"reason", "account", "variable"} (engine/assignment.py); None otherwise.
     pooled: Mapping[str, str] | None = None
+    # Tasks of a suspended or stopped instance wait; the page says so up front.
+    instance_status: InstanceStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,11 @@ from engine import (
 )
 from engine.audit import AuditType
 from engine.errors import InvalidInput
-from engine.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.models import AppUser, HumanTask, ProcessInstance, ProcessVersion
 from engine.records import Actor, TaskInfo, TaskState
 from engine.runtime import boundary_timers_due, ready_human_tasks
 
-SORTS = {"due_at", "created_at", "priority"}
+SORTS = {"due_at", "created_at", "priority", "applicant"}
 SCOPES = {"mine", "group", "all"}
 _OPEN = "signoff.open_task_rows"  # session.info: instance id -> rows (remember_open)
 
@@ -163,8 +163,19 @@ def titles(row: HumanTask) -> dict[str, str | None]:
     return {"title": row.title, "title_en": row.title_en}
 
 
+Starter = tuple[str, str | None]  # user name, display name (None: no such user)
+
+
+def starter(session: Session, instance: ProcessInstance) -> Starter:
+    """Who started ``instance``, with their display name, for a single task's record."""
+    name = session.scalar(select(AppUser.display_name).where(
+        AppUser.username == instance.started_by))
+    return instance.started_by, name
+
+
 def to_info(row: HumanTask, version: ProcessVersion | None,
-            business_key: str | None) -> TaskInfo:
+            business_key: str | None, started: Starter | None = None) -> TaskInfo:
+    by, by_name = started or (None, None)
     return TaskInfo(
         id=UUID(row.id), instance_id=row.instance_id, process_id=row.process_id,
         process_name=version.name if version else row.process_id,
@@ -173,7 +184,8 @@ def to_info(row: HumanTask, version: ProcessVersion | None,
         form_key=row.form_key, assignee=row.assignee, state=TaskState(row.state),
         created_at=row.created_at, due_at=row.due_at, priority=row.priority,
         business_key=business_key, completed_by=row.completed_by,
-        completed_at=row.completed_at, subject=row.subject)
+        completed_at=row.completed_at, subject=row.subject, started_by=by,
+        started_by_name=by_name)
 
 
 def _visible(actor: Actor, scope: str) -> Any:
@@ -188,33 +200,48 @@ def _visible(actor: Actor, scope: str) -> Any:
 
 
 def inbox_query(actor: Actor, *, scope: str, process_id: str | None, state: str,
-                overdue_before: datetime | None, sort: str
-                ) -> Select[HumanTask, ProcessVersion, str | None]:
+                overdue_before: datetime | None, sort: str, applicant: str | None = None
+                ) -> Select[HumanTask, ProcessVersion, str | None, str, str | None]:
+    """One SELECT for a page of the inbox, each task with its instance's starter.
+
+    ``applicant`` keeps the requests of starters whose user name or display name
+    starts with it ("zhao", "赵").
+    """
     if scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(sorted(SCOPES))}")
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(sorted(SORTS))}")
-    query = (select(HumanTask, ProcessVersion, ProcessInstance.business_key)
+    query = (select(HumanTask, ProcessVersion, ProcessInstance.business_key,
+                    ProcessInstance.started_by, AppUser.display_name)
              .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
              .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+             .outerjoin(AppUser, AppUser.username == ProcessInstance.started_by)
              .where(HumanTask.state == state, _visible(actor, scope)))
     if process_id:
         query = query.where(HumanTask.process_id == process_id)
     if overdue_before is not None:
         query = query.where(HumanTask.due_at < overdue_before)
+    if applicant:
+        query = query.where(or_(
+            ProcessInstance.started_by == applicant,
+            AppUser.username.startswith(applicant.lower(), autoescape=True),
+            AppUser.display_name.istartswith(applicant, autoescape=True)))
+    applicant_name = func.coalesce(AppUser.display_name, ProcessInstance.started_by)
     order = {"due_at": (HumanTask.due_at.is_(None), HumanTask.due_at),
              "created_at": (HumanTask.created_at.desc(),),
-             "priority": (HumanTask.priority.desc(), HumanTask.created_at)}[sort]
+             "priority": (HumanTask.priority.desc(), HumanTask.created_at),
+             "applicant": (applicant_name, HumanTask.created_at)}[sort]
     return query.order_by(*order, HumanTask.id)
 
 
 def inbox(session: Session, actor: Actor, *, scope: str, process_id: str | None,
           state: str, overdue_before: datetime | None, sort: str, limit: int,
-          offset: int) -> list[TaskInfo]:
+          offset: int, applicant: str | None = None) -> list[TaskInfo]:
     query = inbox_query(actor, scope=scope, process_id=process_id, state=state,
-                        overdue_before=overdue_before, sort=sort)
+                        overdue_before=overdue_before, sort=sort, applicant=applicant)
     rows = session.execute(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
-    return [to_info(task, version, key) for task, version, key in rows]
+    return [to_info(task, version, key, (by, by_name))
+            for task, version, key, by, by_name in rows]
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:

@@ -45,7 +45,10 @@ def authenticate() -> Response | None:
 
 @bp.get("/tasks")
 def list_tasks() -> Response:
-    """Return one page of the inbox: ?scope=&process_id=&sort=&limit=&offset=."""
+    """Return one page of the inbox (README, JSON API, for the query string).
+
+    Each task names who started its request: ``started_by`` and ``started_by_name``.
+    """
     args = request.args
     tasks = current_engine().inbox(
         current_actor(),
@@ -53,6 +56,7 @@ def list_tasks() -> Response:
         process_id=args.get("process_id") or None,
         overdue_only=args.get("overdue_only") == "true",
         sort=args.get("sort", "due_at"),
+        applicant=args.get("applicant", "").strip()[:64] or None,
         limit=min(args.get("limit", 50, type=int), MAX_PAGE),
         offset=max(args.get("offset", 0, type=int), 0),
     )

@@ -19,7 +19,7 @@ from engine.audit_records import AuditFilter
 from web import current_engine
 from web.auth import current_actor, login_required
 import forms
-from web.decisions import form_recorded, form_rows
+from web.decisions import declared_variables, form_recorded, form_rows, known_fields
 from web.errors import render_error
 from web.i18n import current_language
 from web.templating import OUTCOME_LABELS
@@ -174,8 +174,11 @@ def export(fmt: str) -> Response:
 def timeline(instance_id: int) -> str:
     """Each step of one instance: who, when, how long, what changed, deadlines."""
     steps = current_engine().instance_timeline(instance_id, actor=current_actor())
-    # Changed fields read with the labels of the forms they were entered on.
-    known = forms.field_shapes(form_recorded(step.details) for step in steps.steps)
+    # Changed fields read with the labels of the forms they were entered on, and what
+    # scripts set with the labels the process declares for it.
+    recorded = [form_recorded(step.details) for step in steps.steps]
+    declared = declared_variables(steps.process_id, steps.version)
+    known = known_fields((), *recorded, variables=declared)
     lang = current_language()
 
     def field_label(key: str) -> str:

@@ -3,8 +3,9 @@
 Presentation only: turns the task_completed audit entries the engine returns with a task
 into (label, view) rows in the reader's language, views being text, labelled pairs or
 tables (forms.display). The labels come from the form version each decision was made
-on (``web.submission.load_form_version``), else the live form; one engine read per
-form version and request; no rules.
+on (``web.submission.load_form_version``), else the live form, and for what scripts
+set from the process's declared ``variables``; one engine read per form version and
+request; no rules.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import forms
 from engine import AuditEntry
 from engine.errors import NotFound
+from engine.variables import INTERNAL
 from web import current_engine
 from web.auth import current_actor
 from web.submission import load_form, load_form_version
@@ -38,6 +40,7 @@ class DataRow:
     key: str
     label: str
     view: forms.Node
+    internal: bool = False  # bookkeeping: shown to admins and auditors only
 
 
 def earlier_decisions(
@@ -62,27 +65,64 @@ def known_fields(
     history: Iterable[AuditEntry],
     *more: forms.FormSpec | None,
     start: forms.FormSpec | None = None,
+    variables: Mapping[str, Shape] | None = None,
 ) -> dict[str, Shape]:
     """Return the fields of the forms the history's data was entered on, by name.
 
     Those are the start form the start recorded and each decision's form. ``start``
     (the process version's live start form) comes first, for starts recorded before
     their form was; ``more`` (the current task's form) comes last, so its labels win.
+    ``variables`` (the process's declared ones) label what no form asks for, and keep
+    their ``x-internal`` mark under a form's labels.
     """
     made_on = [_form_of(entry) for entry in history
                if entry.event_type in ("instance_started", "task_completed")]
-    return forms.field_shapes([start, *made_on, *more])
+    known = forms.field_shapes([start, *made_on, *more])
+    for name, shape in (variables or {}).items():
+        known[name] = {**shape, **known.get(name, {})}
+    return known
+
+
+def instance_fields(
+    history: Iterable[AuditEntry], process_id: str, version: int
+) -> dict[str, Shape]:
+    """Return the labels of an instance's data: its process version's declared
+    variables, its start form and the forms its history was entered on."""
+    start = start_form(process_id, version)
+    declared = declared_variables(process_id, version)
+    return known_fields(history, start=start, variables=declared)
+
+
+def declared_variables(process_id: str, version: int | None) -> dict[str, Shape]:
+    """The variables a process version declares (none when it is not deployed)."""
+    if version is None:
+        return {}
+    try:
+        declared = current_engine().process_variables(
+            process_id, version, actor=current_actor()
+        )
+    except NotFound:
+        return {}
+    return {name: shape for name, shape in declared.items()}
 
 
 def data_rows(
-    data: Mapping[str, object], lang: str, known: Mapping[str, Shape]
+    data: Mapping[str, object],
+    lang: str,
+    known: Mapping[str, Shape],
+    *,
+    internal: bool = False,
 ) -> list[DataRow]:
-    """Return every instance variable by name, labelled where a form knows it."""
+    """Return every instance variable by name, labelled where a form or the process
+    knows it; bookkeeping variables (``x-internal``) only with ``internal``."""
     rows = []
     for key in sorted(data):
         shape = known.get(key)
+        hidden = bool(shape and shape.get(INTERNAL) is True)
+        if hidden and not internal:
+            continue
         shown = forms.view(data[key], shape, lang=lang, known=known)
-        rows.append(DataRow(key, forms.label_for(key, shape, lang), shown))
+        rows.append(DataRow(key, forms.label_for(key, shape, lang), shown, hidden))
     return rows
 
 

@@ -1,16 +1,32 @@
 """Engine and HTTP errors to responses: one status table, HTML or JSON per blueprint.
 
 The engine knows nothing about HTTP; this is the single place where its error classes
-get a status code. The api blueprint always answers JSON, every other page renders HTML.
+get a status code. The api blueprint always answers JSON. A refusal of a button or form
+a person posted (already done, taken by someone else, suspended, no reason given) goes
+back to the page they came from with a sentence in their language (web/refusals.py);
+every other error renders an error page.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from engine.errors import (
     AuthenticationFailed,
@@ -28,6 +44,8 @@ from engine.errors import (
 )
 from engine.xmlsafe import MAX_BYTES
 from web.auth import load_actor
+from web.refusals import explain
+from web.security import is_safe_next
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +63,16 @@ STATUS: dict[type[EngineError], int] = {
     MessageNotDelivered: 409,
 }
 HTML_TEMPLATES = frozenset({400, 401, 403, 404, 405, 409, 413, 422, 500})
+# What a person's post can be refused for; said on the page they came from.
+REFUSALS = (
+    TaskNotReady,
+    ConcurrentUpdate,
+    InstanceNotRunnable,
+    InvalidInput,
+    NotAuthorized,
+    NotFound,
+    ScriptFailed,
+)
 
 
 def status_for(error: EngineError) -> int:
@@ -67,14 +95,42 @@ def wants_json() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
 
-def handle_engine_error(error: EngineError) -> tuple[Response | str, int]:
-    """Answer an engine error with its status, as JSON for the API or an error page."""
+def handle_engine_error(
+    error: EngineError,
+) -> tuple[Response | str, int] | BaseResponse:
+    """Answer an engine error: JSON for the API, a refused post back to its page with
+    the reason, else an error page with its status."""
     status = status_for(error)
     if status >= 500 or isinstance(error, ScriptFailed):
         logger.warning("engine error on %s: %r", request.path, error)
     if wants_json():
         return error_json(status, error.code, error.message, error), status
+    if is_page_post() and isinstance(error, REFUSALS):
+        return refuse(error, back_url())
     return render_error(status, error.message), status
+
+
+def is_page_post() -> bool:
+    """Tell whether the request is an HTML form a person posted from a page."""
+    return request.method == "POST" and not request.is_json
+
+
+def refuse(error: EngineError, back: str) -> BaseResponse:
+    """Say why ``error`` refused the post, in the user's language, on page ``back``."""
+    flash(explain(error), "error")
+    return redirect(back, 303)
+
+
+def back_url() -> str:
+    """The page a post came from: its ``next`` field, else the referring page of this
+    site, else the inbox."""
+    target = request.values.get("next")
+    if target and is_safe_next(target):
+        return target
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and is_safe_next(referrer.path):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("inbox.index")
 
 
 def handle_csrf_error(error: CSRFError) -> tuple[Response | str, int]:

@@ -22,7 +22,7 @@ bp = Blueprint("inbox", __name__)
 SCOPES = ("mine", "group")
 STATES = ("ready", "completed")
 DUE_FILTERS = ("any", "overdue")
-SORTS = ("due_at", "created_at", "priority")
+SORTS = ("due_at", "created_at", "priority", "applicant")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class InboxQuery:
     state: str = "ready"
     due: str = "any"
     sort: str = "due_at"
+    applicant: str = ""
     page: int = 1
 
     @classmethod
@@ -46,6 +47,7 @@ class InboxQuery:
             state=_choice(args.get("state"), STATES),
             due=_choice(args.get("due"), DUE_FILTERS),
             sort=_choice(args.get("sort"), SORTS),
+            applicant=" ".join(args.get("applicant", "").split())[:64],
             page=max(1, min(int(page), 10_000)) if page.isdigit() else 1,
         )
 
@@ -57,6 +59,7 @@ class InboxQuery:
             "state": TaskState(self.state),
             "overdue_only": self.due == "overdue",
             "sort": self.sort,
+            "applicant": self.applicant or None,
             "limit": page_size + 1,
             "offset": (self.page - 1) * page_size,
         }

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from web import current_engine
 from web.auth import current_actor, login_required
-from web.decisions import data_rows, earlier_decisions, known_fields, start_form
+from web.decisions import data_rows, earlier_decisions, instance_fields
 from web.i18n import current_language
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -44,14 +44,17 @@ def show(instance_id: int) -> str:
     diagram = engine.instance_diagram(instance_id, actor=actor, lang=current_language())
     diagram_data = {state: list(getattr(diagram, state)) for state in DIAGRAM_STATES}
     history = engine.history(instance_id, actor=actor)
-    start = start_form(instance.process_id, instance.version)
-    known = known_fields(history, start=start)
+    known = instance_fields(history, instance.process_id, instance.version)
     decided = earlier_decisions(history, current_language(), known, choices_only=True)
+    # Bookkeeping variables are for those who look after the process or audit it.
+    everything = actor.is_admin or actor.is_auditor
     return render_template(
         "instances/show.html",
         instance=instance,
         history=history,
         choices={d.entry.id: d.rows for d in decided},
-        data_rows=data_rows(instance.data, current_language(), known),
+        data_rows=data_rows(
+            instance.data, current_language(), known, internal=everything
+        ),
         diagram=dict(diagram_data, xml=diagram.bpmn_xml),
     )

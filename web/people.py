@@ -77,9 +77,13 @@ def display_name(username: str | None) -> str:
     return name or username
 
 
-def person(username: str | None) -> Markup:
-    """Return a person for a page: the display name, the user name as its tooltip."""
-    name = display_name(username)
+def person(username: str | None, name: str | None = None) -> Markup:
+    """Return a person for a page: the display name, the user name as its tooltip.
+
+    ``name`` is the display name when the caller already has it (an inbox row carries
+    its applicant's), so the directory is not asked.
+    """
+    name = name or display_name(username)
     if not username or name == username:
         return Markup(escape(name))
     return Markup('<span class="person" title="{}">{}</span>').format(username, name)

@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 
 import forms
 from engine import ProcessInfo
-from engine.errors import InvalidSubmission
+from engine.errors import InvalidSubmission, ScriptFailed
 from web import current_engine
 from web.auth import current_actor, login_required
+from web.errors import refuse
 from web.i18n import current_language
 from web.submission import errors_in, load_form, submitted_values
 
@@ -48,6 +49,8 @@ def submit(process_id: str) -> Response | tuple[str, int]:
         )
     except InvalidSubmission as exc:
         return render_start(process, values=values, error=exc), 422
+    except ScriptFailed as exc:  # started, then stopped at a script: show the request
+        return refuse(exc, url_for("instances.show", instance_id=exc.instance_id))
     label = process.label(current_language())
     flash(gettext("Started: %(name)s #%(id)d", name=label, id=instance.id), "success")
     return redirect(url_for("instances.show", instance_id=instance.id))

@@ -14,19 +14,23 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 import forms
-from engine import Actor, TaskDetail, TaskInfo, TaskState
+from engine import Actor, InstanceStatus, TaskDetail, TaskInfo, TaskState
 from engine.errors import (
     ConcurrentUpdate,
+    InstanceNotRunnable,
     InvalidSubmission,
     NotAuthorized,
     NotFound,
+    ScriptFailed,
     TaskNotReady,
 )
 from web import current_engine
 from web.auth import can_assign, current_actor, login_required, next_url
 from web.decisions import earlier_decisions, known_fields
+from web.errors import refuse
 from web.i18n import current_language
 from web.people import display_name
+from web.refusals import explain, instance_refusal
 from web.submission import errors_in, expected_version, load_form, submitted_values
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -58,8 +62,12 @@ def submit(task_id: UUID) -> Response | tuple[str, int]:
         fresh = _reread(task_id, actor) or detail
         conflict = conflict_of(fresh.task, refused=isinstance(exc, NotAuthorized))
         return render_task(fresh, values=values, conflict=conflict), 409
+    except InstanceNotRunnable as exc:  # suspended or stopped: keep the input, say so
+        return render_task(detail, values=values, refusal=explain(exc)), 409
     except NotFound:
         return render_template("tasks/gone.html", values=values), 404
+    except ScriptFailed as exc:  # the submission is kept for the administrator's retry
+        return refuse(exc, url_for("instances.show", instance_id=exc.instance_id))
     flash(
         gettext("Done: %(title)s", title=detail.task.label(current_language())),
         "success",
@@ -133,12 +141,21 @@ def render_task(
     values: Mapping[str, object],
     error: InvalidSubmission | None = None,
     conflict: str = "",
+    refusal: str = "",
 ) -> str:
-    """Render tasks/show.html for ``detail`` with the given field values and errors."""
+    """Render tasks/show.html for ``detail`` with the given field values and errors.
+
+    ``refusal`` says why a submission was not taken when no ``conflict`` code does.
+    While the request is suspended or stopped the form stays closed and says why
+    (a suspension also moves the version a lost race is told by: say the reason).
+    """
     lang, task, actor = current_language(), detail.task, current_actor()
     spec = load_form(task.form_key)
     errors = errors_in(error, lang) if error else {}
     known = known_fields(detail.history, spec)
+    waiting = waiting_reason(detail)
+    if waiting and conflict == "changed":
+        conflict, refusal = "", waiting
     return render_template(
         "tasks/show.html",
         detail=detail,
@@ -157,9 +174,22 @@ def render_task(
             if lang == "en" and detail.instructions_en
             else detail.instructions
         ),
-        conflict=conflict,
+        conflict=conflict or ("refused" if refusal else ""),
+        refusal=refusal,
+        waiting=waiting,
         is_open=task.state is TaskState.READY
         and conflict in ("", "changed")
+        and not (refusal or waiting)
         and task.assignee in (None, actor.username),
         can_assign=can_assign(actor),
     )
+
+
+def waiting_reason(detail: TaskDetail) -> str:
+    """Why an open task cannot be worked on now ("" while its request runs)."""
+    status = detail.instance_status
+    if status is None or status is InstanceStatus.RUNNING:
+        return ""
+    if detail.task.state is not TaskState.READY:
+        return ""
+    return instance_refusal(detail.task.instance_id, status.value, "complete")

@@ -1,7 +1,10 @@
-"""workflows/README.md lists every shipped file; every form a process names exists."""
+"""workflows/README.md lists every shipped file; every form a process names exists;
+every variable a shipped script leaves in the data is declared with its labels."""
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from pathlib import Path
 
@@ -66,6 +69,40 @@ def test_every_decision_and_call_is_shipped_and_listed(path: Path) -> None:
         assert (WORKFLOWS / f"{decision}.dmn").is_file() and f"`{decision}`" in row
     for called in calls:
         assert (WORKFLOWS / f"{called}.bpmn").is_file() and f"`{called}`" in row
+
+
+def script_results(process: etree._Element) -> set[str]:
+    """Names a process's own scripts leave in its data: assigned at a script's top
+    level and not deleted again (helper lambdas such as ``q2`` are not data)."""
+    names: set[str] = set()
+    for tag in ("bpmn:script", "spiffworkflow:preScript", "spiffworkflow:postScript"):
+        for script in process.iterfind(f".//{tag}", NS):
+            tree = ast.parse(script.text or "")
+            deleted = {t.id for node in ast.walk(tree) if isinstance(node, ast.Delete)
+                       for t in node.targets if isinstance(t, ast.Name)}
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and not isinstance(node.value, ast.Lambda):
+                    names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            names -= deleted
+    return names
+
+
+@pytest.mark.parametrize("path", PROCESSES, ids=lambda p: p.stem)
+def test_every_variable_a_script_leaves_is_declared_or_asked_for_by_a_form(
+    path: Path,
+) -> None:
+    process = etree.parse(str(path)).getroot().find("bpmn:process", NS)
+    assert process is not None
+    named = process.xpath(
+        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property/@name",
+        namespaces=NS,
+    )
+    declared = {str(n).removeprefix("variable:") for n in named
+                if str(n).startswith("variable:")}
+    asked = {field for key in form_keys(path) for field in json.loads(
+        (SCHEMAS / f"{key}.json").read_text(encoding="utf-8"))["properties"]}
+    missing = script_results(process) - declared - asked
+    assert not missing, f"{path.name}: declare {sorted(missing)} (docs/conventions.md)"
 
 
 @pytest.mark.parametrize("path", PROCESSES, ids=lambda p: p.stem)

@@ -338,9 +338,12 @@ def test_reassign_offers_only_people_who_may_take_tasks(
     assert "web.auditor" not in offered and "web.gm" not in offered
     task = re.search(r'id="task-([0-9a-f-]{36})"', page)
     assert task
-    refused = auth.post(f"/admin/instances/{instance.id}/tasks/{task.group(1)}/assign",
-                        {"assignee": "web.auditor"})
-    assert refused.status_code == 400 and "read-only" in refused.text
+    back = f"/admin/instances/{instance.id}"
+    refused = auth.post(f"{back}/tasks/{task.group(1)}/assign",
+                        {"assignee": "web.auditor", "next": back})
+    assert refused.status_code == 303 and refused.location == back
+    assert "web.auditor 不能接收任务：该账号已停用或为只读（审计）账号。" in client.get(
+        back).text
 
 
 def test_saving_an_existing_group_says_updated_and_is_audited(

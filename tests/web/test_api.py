@@ -216,3 +216,24 @@ def test_api_delivers_a_message_to_the_instance_waiting_for_it(
     assert "message name" in nameless.json["error"]["message"]
     untyped = client.post("/api/messages", json={"name": 5}, headers=headers)
     assert untyped.status_code == 400
+
+
+def test_api_tasks_name_their_applicant_and_filter_and_sort_by_them(
+    client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    web_engine.add_user("web.zhao", password="web-test-password", display_name="赵敏",
+                        groups=["account_manager"], actor=SYSTEM)
+    data = {"subject": "赵敏的申请", "amount": "10.00", "visit_date": "2026-12-01",
+            "category": "a"}
+    other = web_engine.start_instance(
+        "web_sample", data, actor=web_engine.get_actor("web.zhao")).id
+    director = basic("web.director")
+    listed = client.get("/api/tasks?scope=group&sort=applicant", headers=director).json
+    assert [(t["instance_id"], t["started_by"], t["started_by_name"])
+            for t in listed["tasks"]] == [
+        (started, "web.applicant", "web.applicant"), (other, "web.zhao", "赵敏")]
+    only = client.get("/api/tasks?scope=group&applicant=赵", headers=director).json
+    assert [t["instance_id"] for t in only["tasks"]] == [other]
+    [task] = only["tasks"]
+    detail = client.get(f"/api/tasks/{task['id']}", headers=director).json
+    assert detail["task"]["started_by_name"] == "赵敏"

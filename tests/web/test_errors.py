@@ -17,12 +17,14 @@ from engine.errors import (
     InstanceNotRunnable,
     InvalidInput,
     InvalidSubmission,
+    MessageNotDelivered,
     NotAuthorized,
     NotFound,
     ScriptFailed,
     TaskNotReady,
 )
 from web.errors import STATUS, status_for
+from web.refusals import explain
 
 
 @pytest.mark.parametrize(
@@ -103,3 +105,27 @@ def test_error_page_in_english_shows_the_detail_inline(
     page = client.get(f"/tasks/{UUID(int=7)}").text
     assert "Not found" in page and f"Details:</span> no task {UUID(int=7)}" in page
     assert '<details class="detail' not in page
+
+
+@pytest.mark.parametrize(("error", "zh", "en"), [
+    (ConcurrentUpdate("instance 5 was changed by someone else; reload and try again"),
+     "他人刚刚同时修改了此申请。请刷新页面查看最新状态后再试。",
+     "Someone else changed this request at the same moment. Reload the page to see it "
+     "as it is now, then try again."),
+    (TaskNotReady("this task was already completed or is no longer waiting"),
+     "此任务已不再等待您处理。", "This task is no longer waiting for you."),
+    (NotFound("process 'visit' is not deployed"),
+     "要处理的内容已不存在，或您无权查看。", "This no longer exists, or you may not see it."),
+    (InstanceNotRunnable("instance 5 is running", instance_id=5, status="running",
+                         action="claim"),
+     "操作未能完成。请刷新页面后重试。", "This could not be done. Reload the page and try again."),
+    (MessageNotDelivered("nobody waits for 'paid'"),
+     "操作未能完成。请刷新页面后重试。", "This could not be done. Reload the page and try again."),
+], ids=["race", "no_longer_waiting", "unnamed_thing", "no_sentence_fits", "other_error"])
+def test_refusals_no_page_reliably_meets_still_read_in_the_users_language(
+    app: Flask, error: EngineError, zh: str, en: str
+) -> None:
+    """Races and the engine's own checks: a sentence for each, never the English."""
+    for lang, said in (("zh", zh), ("en", en)):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            assert explain(error) == said

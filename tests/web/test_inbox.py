@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine import Engine
+from engine import SYSTEM, Engine
 
 AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
 StartSample = Any  # the ``start_sample`` fixture
@@ -116,3 +117,77 @@ def test_bad_query_values_fall_back_to_defaults(
     response = client.get("/?tab=all&sort=drop&due=x&state=y&page=-3")
     assert response.status_code == 200
     assert 'aria-current="page">\n      我的待办' in response.text
+
+
+@pytest.fixture
+def applicants(web_engine: Engine) -> dict[str, int]:
+    """A request each from 钱进 (started first) and 赵敏, both account managers."""
+    started = {}
+    for username, name in (("web.qian", "钱进"), ("web.zhao", "赵敏")):
+        web_engine.add_user(username, password="web-test-password", display_name=name,
+                            groups=["account_manager"], actor=SYSTEM)
+        data = {"subject": f"{name}的申请", "amount": "10.00",
+                "visit_date": "2026-12-01", "category": "a"}
+        actor = web_engine.get_actor(username)
+        started[username] = web_engine.start_instance("web_sample", data, actor=actor).id
+    return started
+
+
+def row_of(page: str, instance_id: int) -> str:
+    [row] = [r for r in page.split('<li class="task')[1:] if f"#{instance_id}" in r]
+    return row
+
+
+def test_each_row_names_the_applicant_by_display_name(
+    auth: AuthActions, client: FlaskClient, applicants: dict[str, int]
+) -> None:
+    auth.login("web.director")
+    page = client.get("/?tab=group").text
+    assert ('<li class="applicant">申请人：<span class="person" title="web.zhao">赵敏'
+            "</span></li>") in row_of(page, applicants["web.zhao"])
+    assert '<span class="person" title="web.qian">钱进</span>' in row_of(
+        page, applicants["web.qian"])
+    auth.post("/language", {"lang": "en"})
+    page = client.get("/?tab=group").text
+    assert ('<li class="applicant">Applicant: <span class="person" title="web.zhao">赵敏'
+            "</span></li>") in row_of(page, applicants["web.zhao"])
+
+
+def test_the_task_page_names_the_applicant_too(
+    auth: AuthActions, client: FlaskClient, applicants: dict[str, int]
+) -> None:
+    auth.login("web.director")
+    page = client.get("/?tab=group").text
+    link = re.search(r'href="(/tasks/[0-9a-f-]+)"', row_of(page, applicants["web.zhao"]))
+    assert link
+    assert ('<li class="applicant">申请人：<span class="person" title="web.zhao">赵敏'
+            "</span></li>") in client.get(link.group(1)).text
+
+
+def test_sort_by_applicant(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine,
+    applicants: dict[str, int],
+) -> None:
+    auth.login("web.director")
+    tasks = {t.instance_id: str(t.id) for t in web_engine.inbox(
+        web_engine.get_actor("web.director"), scope="group")}
+    qian, zhao = tasks[applicants["web.qian"]], tasks[applicants["web.zhao"]]
+    assert task_ids(client.get("/?tab=group").text) == [qian, zhao]  # due first
+    page = client.get("/?tab=group&sort=applicant").text
+    assert task_ids(page) == [zhao, qian]  # 赵 (U+8D75) before 钱 (U+94B1)
+    assert '<option value="applicant" selected>申请人</option>' in page
+
+
+def test_filter_by_applicant_name_or_user_name(
+    auth: AuthActions, client: FlaskClient, applicants: dict[str, int]
+) -> None:
+    auth.login("web.director")
+    by_name = client.get("/?tab=group&applicant=赵").text
+    assert len(task_ids(by_name)) == 1 and "赵敏" in row_of(
+        by_name, applicants["web.zhao"])
+    assert 'name="applicant" value="赵"' in by_name
+    by_user = client.get("/?tab=group&applicant=web.qian").text
+    assert len(task_ids(by_user)) == 1 and "钱进" in row_of(
+        by_user, applicants["web.qian"])
+    nobody = client.get("/?tab=group&applicant=孙").text
+    assert task_ids(nobody) == [] and "没有符合筛选条件的任务" in nobody

@@ -149,7 +149,7 @@ def test_the_starter_reads_the_request_data_by_label_before_any_review(
     assert '<dt title="planned_activity_type">拟开展的活动类型</dt>' in page
     assert "用户答谢会" in page and "customer_appreciation" not in page
     assert "<dt>applicant_name</dt>" not in page
-    assert "<dt>review_period</dt><dd>2 天</dd>" in page  # stored as "P2D"
+    assert '<dt title="review_period">审核期限</dt><dd>2 天</dd>' in page  # "P2D"
 
 
 def _task_of(engine: Engine, username: str, instance_id: int, bpmn_id: str) -> Any:

@@ -175,7 +175,8 @@ def test_task_claimed_by_a_colleague_is_read_only(
     auth.login("web.director2")
     page = client.get(f"/tasks/{task.id}").text
     assert "处理人：web.director" in page and ">提交</button>" not in page
-    assert auth.post(f"/tasks/{task.id}/claim", {}).status_code == 409
+    claim = auth.post(f"/tasks/{task.id}/claim", {"next": f"/tasks/{task.id}"})
+    assert claim.status_code == 303 and claim.location == f"/tasks/{task.id}"
     response = auth.post(f"/tasks/{task.id}", {"review_decision": "approve"})
     assert response.status_code == 409 and 'value="approve" checked' in response.text
     assert "此任务已由 web.director 认领" in response.text
@@ -218,9 +219,11 @@ def test_reassign_refused_for_staff(
         actor=web_engine.get_actor("web.admin"),
     )
     auth.login("web.applicant")
-    assert auth.post(
-        f"/tasks/{task.id}/assign", {"assignee": "web.director"}
-    ).status_code in (403, 404)
+    refused = auth.post(f"/tasks/{task.id}/assign", {"assignee": "web.director"})
+    assert refused.status_code == 303 and refused.location == "/"
+    assert "您无权执行此操作。" in client.get("/").text
+    director = web_engine.get_actor("web.director")
+    assert web_engine.get_task(task.id, actor=director).task.assignee is None
 
 
 def test_finished_task_shows_decisions_read_only(

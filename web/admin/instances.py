@@ -16,9 +16,12 @@ from werkzeug.wrappers import Response
 
 from engine import InstanceStatus, InvalidInput, NotFound
 from engine.admin_queries import InstanceFilter
+from engine.errors import ScriptFailed
 from web import current_engine
-from web.auth import next_url
 from web.admin._blueprint import ADMIN_EVENT_LABELS, actor, admin_engine, bp, int_arg
+from web.auth import next_url
+from web.errors import status_for
+from web.refusals import explain
 
 STATUSES = tuple(s.value for s in InstanceStatus)
 
@@ -73,8 +76,16 @@ def instance(instance_id: int) -> str:
     return render_instance(instance_id)
 
 
-def render_instance(instance_id: int, error: InvalidInput | None = None) -> str:
-    """The instance page; after a refused action: why, above the posted input."""
+class ChangesRefused(ValueError):
+    """The posted variables are not a JSON object; the message is the page's own."""
+
+
+def render_instance(instance_id: int, error: str | None = None) -> str:
+    """The instance page; after a refused action: why, above the posted input.
+
+    Refusals of the instance's state (already suspended, finished) go back to this
+    page through web/errors.py instead; these are the ones the input can fix.
+    """
     who, engine = actor(), current_engine()
     info = engine.get_instance(instance_id, actor=who)
     versions = [
@@ -91,7 +102,7 @@ def render_instance(instance_id: int, error: InvalidInput | None = None) -> str:
         users=[u for u in engine.list_users(actor=who) if u.can_take_tasks],
         data_json=json.dumps(dict(info.data), ensure_ascii=False, indent=2),
         event_labels=ADMIN_EVENT_LABELS,
-        error=error.message if error else None,
+        error=error,
         kept=request.form if error else {},
     )
 
@@ -106,8 +117,11 @@ def _reason() -> str:
 
 
 @bp.post("/instances/<int:instance_id>/suspend")
-def suspend(instance_id: int) -> Response:
-    admin_engine().suspend_instance(instance_id, reason=_reason(), actor=actor())
+def suspend(instance_id: int) -> Response | tuple[str, int]:
+    try:
+        admin_engine().suspend_instance(instance_id, reason=_reason(), actor=actor())
+    except InvalidInput as exc:  # no reason: ask for one, keeping what was typed
+        return render_instance(instance_id, explain(exc)), status_for(exc)
     return _done(instance_id, gettext("Instance suspended."))
 
 
@@ -118,8 +132,11 @@ def resume(instance_id: int) -> Response:
 
 
 @bp.post("/instances/<int:instance_id>/terminate")
-def terminate(instance_id: int) -> Response:
-    current_engine().cancel_instance(instance_id, reason=_reason(), actor=actor())
+def terminate(instance_id: int) -> Response | tuple[str, int]:
+    try:
+        current_engine().cancel_instance(instance_id, reason=_reason(), actor=actor())
+    except InvalidInput as exc:
+        return render_instance(instance_id, explain(exc)), status_for(exc)
     return _done(instance_id, gettext("Instance terminated."))
 
 
@@ -130,17 +147,19 @@ def retry(instance_id: int) -> Response | tuple[str, int]:
         current_engine().retry_instance(
             instance_id, actor=actor(), data=_changes() or None
         )
-    except InvalidInput as exc:
-        return render_instance(instance_id, exc), 422
+    except ChangesRefused as exc:
+        return render_instance(instance_id, str(exc)), 422
+    except (InvalidInput, ScriptFailed) as exc:  # failed again: the page shows where
+        return render_instance(instance_id, explain(exc)), status_for(exc)
     return _done(instance_id, gettext("Instance retried."))
 
 
 def _changes() -> dict[str, object]:
-    """The posted variables; InvalidInput, shown on the page, when not a JSON object."""
+    """The posted variables; ChangesRefused, shown on the page, when not an object."""
     try:
         changes = json.loads(request.form.get("changes", "") or "{}")
     except json.JSONDecodeError as exc:
-        raise InvalidInput(
+        raise ChangesRefused(
             gettext(
                 "The variables are not valid JSON: %(reason)s (line %(line)d, column "
                 "%(column)d).",
@@ -151,7 +170,7 @@ def _changes() -> dict[str, object]:
         ) from exc
     if not isinstance(changes, dict):
         example = '{"amount": "1200.00"}'
-        raise InvalidInput(
+        raise ChangesRefused(
             gettext("The variables must be a JSON object, such as %(example)s.",
                     example=example)
         )
@@ -166,8 +185,10 @@ def edit_data(instance_id: int) -> Response | tuple[str, int]:
         admin_engine().edit_instance_data(
             instance_id, _changes(), remove=remove, reason=_reason(), actor=actor()
         )
+    except ChangesRefused as exc:
+        return render_instance(instance_id, str(exc)), 422
     except InvalidInput as exc:
-        return render_instance(instance_id, exc), 422
+        return render_instance(instance_id, explain(exc)), 422
     return _done(instance_id, gettext("Instance data changed."))
 
 
