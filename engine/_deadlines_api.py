@@ -124,6 +124,7 @@ class DeadlinesAPI(MessagesAPI):
             sla.BREACH: self._task_deadline,
             timers.RETRY: self._retry_timers,
             self.DELIVER_KIND: self._deliver_kept,
+            self.EXPIRE_KIND: self._expire_kept,
         }
         if kind not in handlers:
             raise LookupError(f"no handler for job kind {kind!r}")

@@ -37,6 +37,7 @@ NAME_LIMIT = 128
 
 class MessagesAPI(JobsAPI):
     DELIVER_KIND = messages.DELIVER
+    EXPIRE_KIND = messages.EXPIRE
 
     def deliver_message(
         self,
@@ -119,6 +120,8 @@ class MessagesAPI(JobsAPI):
                 now,
             )
         event = AuditType.MESSAGE_DELIVERED if starts else AuditType.MESSAGE_KEPT
+        if not starts:
+            messages.schedule_expiry(session, row, now=now, config=config_of(session))
         audit.record(
             session,
             event,
@@ -183,9 +186,22 @@ class MessagesAPI(JobsAPI):
                 error = self._deliver_into(session, receiver, row, SYSTEM, self.now())
                 if error is not None:
                     failure = (receiver.instance_id, error, _retry(receiver, row))
+                else:
+                    jobs.resolve(session, messages.expiry_key(row.id))
             jobs.finish(session, claimed.id)
         if failure is not None:
             self._record_failure(failure[0], failure[1], actor=SYSTEM, retry=failure[2])
+
+
+    def _expire_kept(self, claimed: Claimed) -> None:
+        """Job: a kept message nobody came for in time; the audit trail says so."""
+        now = self.now()
+        with self._tx() as session:
+            row = messages.expire(session, int(claimed.payload["message_id"]), now)
+            if row is not None:
+                audit.record(session, AuditType.MESSAGE_EXPIRED, actor=SYSTEM.username,
+                             at=now, payload=_summary(row))
+            jobs.finish(session, claimed.id)
 
 
 def _retry(receiver: MessageSubscription, row: InboundMessage) -> dict[str, Any]:

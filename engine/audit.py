@@ -68,6 +68,7 @@ class AuditType(str, Enum):
     TASK_ESCALATED = "task_escalated"
     MESSAGE_DELIVERED = "message_delivered"
     MESSAGE_KEPT = "message_kept"
+    MESSAGE_EXPIRED = "message_expired"
     JOB_FAILED = "job_failed"
     JOB_RETRIED = "job_retried"
     # what the engine ran by itself in a step (engine/steplog.py); payloads carry the

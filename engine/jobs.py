@@ -20,6 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine import directsql
 from engine.models import Job
 from engine.values import plain
 
@@ -106,8 +107,7 @@ def add_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     For jobs keyed on a row created in this same unit of work, such as a new inbox row:
     its id is new, so no job can carry it. ``enqueue`` is the general case.
     """
-    if rows:
-        session.execute(_INSERT, list(rows))
+    directsql.write(session, _INSERT, list(rows))
 
 
 _INSERT = insert(cast(Table, Job.__table__))

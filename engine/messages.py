@@ -35,6 +35,7 @@ from engine.records import InstanceStatus, MessageInfo
 from engine.scripting import ScriptRejected, ScriptTimeout
 
 DELIVER = "deliver_message"
+EXPIRE = "expire_message"
 KEY_LIMIT = 128
 
 
@@ -237,6 +238,35 @@ def keep(
     )
     session.add(row)
     session.flush()
+    return row
+
+
+def schedule_expiry(session: Session, row: InboundMessage, *, now: datetime,
+                    config: DeadlineConfig) -> None:
+    """Queue the job that marks ``row`` expired if nobody has taken it by then."""
+    jobs.enqueue(session, EXPIRE, run_at=row.expires_at, now=now,
+                 key=expiry_key(row.id), payload={"message_id": row.id},
+                 max_attempts=config.job_max_attempts)
+
+
+def expiry_key(message_id: int) -> str:
+    return f"expire:{message_id}"
+
+
+def expire(session: Session, message_id: int, now: datetime) -> InboundMessage | None:
+    """Mark kept message ``message_id`` expired if its time is up; None if it was taken."""
+    query = (
+        select(InboundMessage)
+        .where(
+            InboundMessage.id == message_id,
+            InboundMessage.state == MessageState.KEPT.value,
+            InboundMessage.expires_at <= now,
+        )
+        .with_for_update()
+    )
+    row = session.scalars(query).first()
+    if row is not None:
+        row.state = MessageState.EXPIRED.value
     return row
 
 

@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "task_escalated": lazy_gettext("Task escalated"),
     "message_delivered": lazy_gettext("Message delivered"),
     "message_kept": lazy_gettext("Message kept until awaited"),
+    "message_expired": lazy_gettext("Message expired, nobody awaited it"),
     "job_failed": lazy_gettext("Background job failed"),
     "job_retried": lazy_gettext("Background job retried"),
     "instance_suspended": lazy_gettext("Suspended the request"),

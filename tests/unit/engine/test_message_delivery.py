@@ -11,6 +11,7 @@ from deadlinekit import with_config
 from modelkit import HEAD, script_task, user_task
 
 from engine import DefinitionInvalid, Engine, InstanceStatus, ScriptFailed
+from engine.audit_records import AuditFilter
 from engine.cli import main
 from engine.records import SYSTEM
 
@@ -103,17 +104,43 @@ def test_message_sent_before_anyone_waits_is_kept_then_delivered(
     assert (kept.state, kept.instance_id) == ("delivered", instance.id)
 
 
+def expired_events(engine: Any) -> list[Any]:
+    only = AuditFilter(event_types=("message_expired",))
+    return list(engine.search_audit(only, actor=SYSTEM).entries)
+
+
 def test_kept_message_expires_after_its_time(deadlines: Any) -> None:
     deadlines.deploy({"complaint.bpmn": WAIT_FOR_FEEDBACK}, actor=SYSTEM)
     with time_machine.travel(T0, tick=False):
-        deadlines.deliver_message(
-            "customer_feedback", correlation_key="C-8", data={}, actor=SYSTEM
+        kept = deadlines.deliver_message(
+            "customer_feedback", correlation_key="C-8", data={"rating": 1}, actor=SYSTEM
         )
+        assert deadlines.run_due_jobs() == 0  # its expiry is due in seven days
     with time_machine.travel(T0 + timedelta(days=8), tick=False):
         instance = start(deadlines, "C-8")
-        assert deadlines.run_due_jobs() == 0
+        assert deadlines.run_due_jobs() == 1  # the expiry; nothing is delivered
         assert [m.state for m in deadlines.list_messages(actor=SYSTEM)] == ["expired"]
     assert waiting_at(deadlines, instance.id) == []
+    [expired] = expired_events(deadlines)
+    assert expired.actor == "system" and expired.at == T0 + timedelta(days=8)
+    assert dict(expired.payload) == {"message_id": kept.id, "name": "customer_feedback",
+                                     "key": "C-8", "state": "expired",
+                                     "data": {"rating": 1}}
+
+
+def test_a_kept_message_taken_in_time_never_expires(deadlines: Any) -> None:
+    deadlines.deploy({"complaint.bpmn": WAIT_FOR_FEEDBACK}, actor=SYSTEM)
+    with time_machine.travel(T0, tick=False):
+        deadlines.deliver_message(
+            "customer_feedback", correlation_key="C-9", data={}, actor=SYSTEM
+        )
+        instance = start(deadlines, "C-9")
+        assert deadlines.run_due_jobs() == 1  # the delivery, which drops the expiry
+    with time_machine.travel(T0 + timedelta(days=8), tick=False):
+        assert deadlines.run_due_jobs() == 0
+    [message] = deadlines.list_messages(actor=SYSTEM)
+    assert (message.state, message.instance_id) == ("delivered", instance.id)
+    assert expired_events(deadlines) == []
 
 
 def test_receive_task_and_correlation_key_expression(deadlines: Any) -> None:
