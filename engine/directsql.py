@@ -65,7 +65,11 @@ class _Write:
     transaction: SessionTransaction | None  # innermost when queued (a savepoint's?)
 
 
+# Plans by statement identity: callers build their statements once (module level or
+# cached). A caller that builds one per call would only refill this; the cap keeps
+# such a mistake from growing memory without end.
 _PLANS: dict[tuple[int, str, tuple[str, ...], bool], tuple[UpdateBase, _Plan]] = {}
+_PLAN_LIMIT = 512
 _QUEUE = "signoff.directsql.queue"
 
 
@@ -211,5 +215,7 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...],
         names=tuple((name, escaped.get(name, name))
                     for name in compiled.bind_names.values()),
         processors=tuple(processors))
+    if len(_PLANS) >= _PLAN_LIMIT:
+        _PLANS.clear()
     _PLANS[cache_key] = (statement, plan)
     return plan
