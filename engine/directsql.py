@@ -93,13 +93,6 @@ def write(session: Session, statement: UpdateBase, params: Params | Sequence[Par
         session.get_nested_transaction() or session.get_transaction()))
 
 
-def execute(session: Session, statement: UpdateBase,
-            params: Params | Sequence[Params]) -> None:
-    """Run ``statement`` now, after whatever is queued."""
-    write(session, statement, params)
-    flush(session)
-
-
 def flush(session: Session) -> None:
     """Send the queued writes (one pipeline on PostgreSQL) and check their row counts."""
     queue: list[_Write] | None = session.info.pop(_QUEUE, None)

@@ -34,7 +34,8 @@ def test_rows_written_in_the_session_transaction_commit_with_it(engine: Engine) 
 
 def test_a_rolled_back_session_keeps_nothing_written(engine: Engine) -> None:
     with pytest.raises(RuntimeError), engine.sessions.begin() as session:
-        directsql.execute(session, insert(GROUPS), group("gone"))
+        directsql.write(session, insert(GROUPS), group("gone"))
+        directsql.flush(session)
         directsql.write(session, insert(GROUPS), group("queued"))
         raise RuntimeError("the step failed")
     with engine.sessions() as session:
@@ -110,15 +111,18 @@ def test_statement_counters_see_each_statement(engine: Engine) -> None:
     with engine.sessions.begin() as session:
         session.connection()
         with statements(engine) as seen:
-            directsql.execute(session, insert(GROUPS), [group("a"), group("b")])
-            directsql.execute(session, update(GROUPS).values(title="t"), {})
+            directsql.write(session, insert(GROUPS), [group("a"), group("b")])
+            directsql.flush(session)
+            directsql.write(session, update(GROUPS).values(title="t"), {})
+            directsql.flush(session)
             directsql.flush(session)  # nothing queued: sends nothing
     assert [s.split()[0] for s in seen] == ["INSERT", "UPDATE"]
 
 
 def test_a_constraint_violation_is_sqlalchemys_integrity_error(engine: Engine) -> None:
     with engine.sessions.begin() as session:
-        directsql.execute(session, insert(GROUPS), group("a"))
+        directsql.write(session, insert(GROUPS), group("a"))
+        directsql.flush(session)
         directsql.write(session, insert(GROUPS), group("b"))
         directsql.write(session, insert(GROUPS), group("a"))  # in one batch with "b"
         with pytest.raises(IntegrityError, match="(?i)unique|duplicate"):
