@@ -112,7 +112,8 @@ class VersionsAdminAPI(EngineBase):
         identity.require_admin(actor)
         wanted = sorted(set(instance_ids))
         if not wanted:
-            raise InvalidInput("choose at least one instance")
+            raise InvalidInput("choose at least one instance", field="instance_id",
+                               rule="required")
         with self._tx() as session:
             return [
                 self._migrate(session, i, to_version, actor, dry_run) for i in wanted

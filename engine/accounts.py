@@ -19,22 +19,23 @@ from engine.models import Membership
 from engine.records import Actor, Role
 
 
-def _not_self(actor: Actor, username: str, what: str) -> None:
+def _not_self(actor: Actor, username: str, what: str, rule: str) -> None:
     # An admin locking themself out would leave nobody to undo it.
     if actor.username == username:
-        raise InvalidInput(f"you cannot {what} your own account")
+        raise InvalidInput(f"you cannot {what} your own account", field="username",
+                           rule=rule, value=username)
 
 
 def set_active(
     session: Session, username: str, active: bool, *, actor: Actor
 ) -> dict[str, Any]:
     if not active:
-        _not_self(actor, username, "deactivate")
+        _not_self(actor, username, "deactivate", "own_deactivation")
     user = identity.get_user(session, username)
     if user.active == active:
-        raise InvalidInput(
-            f"{username} is already {'active' if active else 'deactivated'}"
-        )
+        state = "active" if active else "deactivated"
+        raise InvalidInput(f"{username} is already {state}", field="username",
+                           rule=f"already_{state}", value=username)
     user.active = active
     if active:
         user.failed_logins, user.locked_until = 0, None
@@ -57,9 +58,7 @@ def set_groups(
 ) -> dict[str, Any]:
     user = identity.get_user(session, username)
     wanted = set(groups)
-    unknown = wanted - identity.group_names(session)
-    if unknown:
-        raise InvalidInput(f"unknown group(s): {', '.join(sorted(unknown))}")
+    identity.check_groups(session, wanted)
     before = identity.user_groups(session, user)
     session.execute(delete(Membership).where(Membership.user_id == user.id))
     session.add_all(Membership(user_id=user.id, group_name=g) for g in sorted(wanted))
@@ -74,7 +73,7 @@ def set_role(
     session: Session, username: str, role: Role, *, actor: Actor
 ) -> dict[str, Any]:
     if role is not Role.ADMIN:
-        _not_self(actor, username, "remove the admin role from")
+        _not_self(actor, username, "remove the admin role from", "own_admin_role")
     user = identity.get_user(session, username)
     before, user.role = user.role, role.value
     return {"user": username, "role": {"before": before, "after": role.value}}

@@ -228,7 +228,12 @@ def get_process_version(session: Session, process_id: str,
     row = session.scalars(query.order_by(ProcessVersion.version.desc()).limit(1)).first()
     if row is None:
         at = f" version {version}" if version is not None else ""
-        raise NotFound(f"process {process_id!r}{at} is not deployed")
+        # A page names the missing version; without one, the process is what is missing.
+        raise NotFound(
+            f"process {process_id!r}{at} is not deployed",
+            kind="process_version" if version is not None else "process",
+            key=str(version) if version is not None else process_id,
+        )
     return row
 
 

@@ -22,6 +22,9 @@ from engine.records import Actor, GroupInfo, Role, UserInfo
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 GROUP_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 LANGUAGES = ("zh", "en")
+MIN_PASSWORD = 8
+# One @, no spaces, a dot in the domain: enough to catch a typo, not to prove delivery.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_FAILURES = 5
 LOCK_BASE = timedelta(seconds=30)
 LOCK_MAX = timedelta(minutes=15)
@@ -33,8 +36,9 @@ _DUMMY_HASH = _hasher.hash("timing-equaliser")
 
 
 def hash_password(password: str) -> str:
-    if len(password) < 8:
-        raise InvalidInput("password must be at least 8 characters")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("password must be at least 8 characters", field="password",
+                           rule="too_short", value=str(MIN_PASSWORD))
     return _hasher.hash(password)
 
 
@@ -44,7 +48,8 @@ def ensure_group(
     """Create the group, or retitle it; return whether it was created and, for an
     existing group, each title that changed as {"before", "after"}."""
     if not GROUP_NAME.match(name):
-        raise InvalidInput(f"group name {name!r} must be lower-case letters, digits, _")
+        raise InvalidInput(f"group name {name!r} must be lower-case letters, digits, _",
+                           field="group", rule="format", value=name)
     row = session.get(UserGroup, name)
     if row is None:
         session.add(UserGroup(name=name, title=title, title_en=title_en))
@@ -59,6 +64,15 @@ def ensure_group(
     }
     row.title, row.title_en = title, title_en
     return False, changes
+
+
+def check_groups(session: Session, wanted: set[str]) -> None:
+    """Refuse group names that do not exist, naming them."""
+    unknown = wanted - group_names(session)
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise InvalidInput(f"unknown group(s): {names}", field="groups",
+                           rule="unknown", value=names)
 
 
 def group_names(session: Session) -> set[str]:
@@ -83,15 +97,19 @@ def add_user(
     now: datetime,
 ) -> AppUser:
     if not USERNAME.match(username):
-        raise InvalidInput(f"user name {username!r}: use lower-case letters, digits, . _ -")
+        raise InvalidInput(f"user name {username!r}: use lower-case letters, digits, . _ -",
+                           field="username", rule="format", value=username)
     if language not in LANGUAGES:
-        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}",
+                           field="language", rule="unknown", value=language)
+    if email is not None and not EMAIL.match(email):
+        raise InvalidInput(f"e-mail address {email!r} is not valid", field="email",
+                           rule="format", value=email)
     if session.scalar(select(AppUser.id).where(AppUser.username == username)):
-        raise InvalidInput(f"user {username!r} already exists")
+        raise InvalidInput(f"user {username!r} already exists", field="username",
+                           rule="taken", value=username)
     wanted = set(groups)
-    unknown = wanted - group_names(session)
-    if unknown:
-        raise InvalidInput(f"unknown group(s): {', '.join(sorted(unknown))}")
+    check_groups(session, wanted)
     user = AppUser(
         username=username,
         display_name=display_name or username,

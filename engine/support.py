@@ -232,12 +232,20 @@ def _is_date(text: str) -> bool:
     return True
 
 
+def _is_priority(text: str) -> bool:
+    # ASCII digits only: str.isdigit() also takes "³", which int() refuses.
+    return text.isascii() and text.isdigit() and int(text) <= MAX_PRIORITY
+
+
+# A task's inbox priority: a whole number from 0 (the default) to this; higher first.
+MAX_PRIORITY = 100
 _CHECKED_PROPERTIES: Mapping[str, Callable[[str], bool]] = {
     "dueIn": lambda t: parse_duration(t) is not None or parse_working_days(t) is not None,
     "dueInWorkingDays": lambda t: t.isdigit() and int(t) > 0,
     "dueBy": lambda t: is_day_of_month(t) or _is_date(t),
     "remindBefore": lambda t: parse_duration(t) is not None,
     "escalation": _is_escalation,
+    "priority": _is_priority,
     "assignTo": lambda t: t == "starter",
     "assignToVariable": visibility.is_path,
     "visibleData": visibility.is_path_list,
@@ -253,6 +261,7 @@ _PROPERTY_HINTS = {
     "dueBy": "use 'day 12 of the month' (optionally '17:00') or an ISO date",
     "remindBefore": "use an ISO 8601 duration such as P1D",
     "escalation": "use notify:<group> or reassign:<group>",
+    "priority": f"use a whole number from 0 to {MAX_PRIORITY} (higher comes first)",
     "assignTo": "use 'starter' (the person who started the request, when they are in"
                 " the task's lane)",
     "assignToVariable": "name the variable, or a dict key after a dot (such as"

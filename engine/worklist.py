@@ -45,7 +45,7 @@ def task_meta(task_spec: Any) -> dict[str, Any]:
     """Names, lane, form and scheduling facts of a human task spec."""
     props: dict[str, str] = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
     filename = props.get("formJsonSchemaFilename")
-    try:
+    try:  # the deploy refuses a bad priority; one deployed before that check is 0
         priority = int(props.get("priority", "0"))
     except ValueError:
         priority = 0

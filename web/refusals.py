@@ -145,7 +145,54 @@ def _input(error: InvalidInput) -> str:
             "(auditor).",
             user=display_name(error.value),
         )
+    account = ACCOUNT_SENTENCES.get((error.field, error.rule))
+    if account is not None:
+        return account(error.value or "")
     return _("This input was not accepted (%(detail)s).", detail=error.message)
+
+
+# Refused user, group and instance-move input of the admin pages, by (field, rule);
+# each is given the error's ``value`` (what was typed; never a password).
+ACCOUNT_SENTENCES: dict[tuple[str | None, str | None], Callable[[str], str]] = {
+    ("password", "too_short"): lambda n: _(
+        "The password is too short: use at least %(n)s characters.", n=n
+    ),
+    ("username", "format"): lambda name: _(
+        "“%(name)s” cannot be a user name: use 2 to 64 lower-case letters, digits, "
+        "dots, _ or -, starting with a letter.",
+        name=name,
+    ),
+    ("username", "taken"): lambda name: _(
+        "There is already a user named %(name)s: choose another user name.", name=name
+    ),
+    ("group", "format"): lambda name: _(
+        "“%(name)s” cannot be a group name: use 2 to 64 lower-case letters, digits or "
+        "_, starting with a letter.",
+        name=name,
+    ),
+    ("groups", "unknown"): lambda names: _(
+        "There is no group named %(names)s.", names=names
+    ),
+    ("email", "format"): lambda address: _(
+        "“%(address)s” is not an e-mail address: write it as name@example.com.",
+        address=address,
+    ),
+    ("language", "unknown"): lambda _value: _("Choose Chinese or English."),
+    ("username", "own_deactivation"): lambda _name: _(
+        "You cannot deactivate your own account: another administrator can."
+    ),
+    ("username", "own_admin_role"): lambda _name: _(
+        "You cannot take the administrator role from your own account: another "
+        "administrator can."
+    ),
+    ("username", "already_active"): lambda name: _(
+        "%(user)s is already active.", user=display_name(name)
+    ),
+    ("username", "already_deactivated"): lambda name: _(
+        "%(user)s is already deactivated.", user=display_name(name)
+    ),
+    ("instance_id", "required"): lambda _value: _("Choose at least one request."),
+}
 
 
 def _not_found(error: NotFound) -> str:
@@ -153,6 +200,10 @@ def _not_found(error: NotFound) -> str:
         return _("There is no user named %(name)s.", name=error.key)
     if error.kind == "task":
         return _("This task no longer exists, or you may not see it.")
+    if error.kind == "process_version":
+        return _("Version %(n)s of this process is not deployed.", n=error.key)
+    if error.kind == "process":
+        return _("The process %(name)s is not deployed.", name=error.key)
     if error.kind == "instance":
         return _(
             "Request #%(id)s does not exist, or you may not see it.", id=error.key

@@ -160,10 +160,9 @@ def test_editor_counts_problems_and_undrawn_parts_in_singular_and_plural(
 
 @pytest.mark.parametrize("form, error", [
     ({"username": "web.applicant", "password": "long-enough-pw"},
-     "user 'web.applicant' already exists"),
-    ({"username": "Bad Name", "password": "long-enough-pw"}, "user name 'Bad Name'"),
-    ({"username": "new.person", "password": "short"},
-     "password must be at least 8 characters"),
+     "已有用户名为 web.applicant 的用户"),
+    ({"username": "Bad Name", "password": "long-enough-pw"}, "“Bad Name”不能用作用户名"),
+    ({"username": "new.person", "password": "short"}, "密码太短"),
 ])
 def test_refused_new_user_is_explained_on_the_users_page_with_the_input_kept(
         client: FlaskClient, auth: AuthActions, form: dict[str, str],
@@ -184,7 +183,7 @@ def test_refused_group_name_is_explained_with_the_input_kept(
     auth.login("web.admin")
     page = auth.post("/admin/groups", {"name": "Bad Name!", "title": "坏组",
                                        "title_en": "Bad"})
-    assert page.status_code == 422 and "group name &#39;Bad Name!&#39;" in page.text
+    assert page.status_code == 422 and "“Bad Name!”不能用作组名" in page.text
     assert 'value="Bad Name!"' in page.text and 'value="坏组"' in page.text
 
 
@@ -209,7 +208,7 @@ def test_move_to_a_version_that_does_not_exist_is_explained_on_the_same_page(
                       {"instance_id": str(started), "to_version": "7", "next": back})
     assert moved.status_code == 302 and moved.headers["Location"] == back
     page = client.get(back).text
-    assert "process &#39;web_sample&#39; version 7 is not deployed" in page
+    assert "没有迁移任何实例：此流程没有已部署的第 7 版。" in page
 
 
 def test_editor_save_and_deploy_keep_the_name_the_file_was_deployed_under(

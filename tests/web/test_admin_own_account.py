@@ -29,7 +29,7 @@ def test_refused_role_change_says_why_on_the_user_page(
     refused = auth.post("/admin/users/web.admin/role", {"role": "staff"})
     assert refused.status_code == 422
     assert 'id="user-error"' in refused.text
-    assert "you cannot remove the admin role from your own account" in refused.text
+    assert "不能取消自己账户的管理员角色" in refused.text
     assert web_engine.get_actor("web.admin").role is Role.ADMIN
 
 
@@ -38,7 +38,7 @@ def test_refused_deactivation_says_why_on_the_user_page(
     auth.login("web.admin")
     refused = auth.post("/admin/users/web.admin/deactivate", {})
     assert refused.status_code == 422
-    assert "you cannot deactivate your own account" in refused.text
+    assert "不能停用自己的账户" in refused.text
     assert [u.active for u in web_engine.list_users(actor=SYSTEM)
             if u.username == "web.admin"] == [True]
 
@@ -47,7 +47,7 @@ def test_unknown_group_is_refused_on_the_user_page(
         client: FlaskClient, auth: AuthActions) -> None:
     auth.login("web.admin")
     refused = auth.post("/admin/users/web.applicant/groups", {"groups": "no_such_group"})
-    assert refused.status_code == 422 and "unknown group(s): no_such_group" in refused.text
+    assert refused.status_code == 422 and "没有名为 no_such_group 的组。" in refused.text
 
 
 def test_roles_read_in_the_page_language(client: FlaskClient, auth: AuthActions) -> None:

@@ -47,6 +47,9 @@ def ask(client: FlaskClient, auth: AuthActions, body: object) -> Any:
          "date such as 2026-11-30."),
         ("escalation", "notify:director", "shout:director",
          "Write notify:<group> or reassign:<group>."),
+        ("priority", "10", "101",
+         "Write a whole number from 0 to 100; tasks with a higher number come first "
+         "in the inbox."),
         ("assignToVariable", "station_to_confirm.maintainer_account", "who signs?",
          "Name the variable, or a key of it after a dot (such as "
          "station_to_confirm.maintainer_account), that holds the user name."),
@@ -88,7 +91,7 @@ def test_panel_check_of_an_unchecked_name_or_a_missing_value_is_refused(
     assert refused.status_code == 400
     assert refused.json["error"]["message"] == (
         "name must be one of dueIn, dueInWorkingDays, dueBy, remindBefore, escalation, "
-        "assignTo, assignToVariable, visibleData, visibleSteps, aboutVariable, subject, "
+        "priority, assignTo, assignToVariable, visibleData, visibleSteps, aboutVariable, subject, "
         "and value a string")
 
 

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from engine import (
     ConcurrentUpdate,
+    DefinitionInfo,
     DefinitionInvalid,
     NotFound,
     Outcome,
@@ -50,6 +51,11 @@ PROPERTY_HINTS: Mapping[str, LazyString] = {
     ),
     "remindBefore": lazy_gettext("Write an ISO 8601 duration such as P1D."),
     "escalation": lazy_gettext("Write notify:<group> or reassign:<group>."),
+    "priority": lazy_gettext(
+        "Write a whole number from 0 to %(max)d; tasks with a higher number come "
+        "first in the inbox.",
+        max=support.MAX_PRIORITY,
+    ),
     "assignTo": lazy_gettext(
         "Only “starter” (the person who started the request) can be given here."
     ),
@@ -98,12 +104,8 @@ def render_editor(kind: str, def_id: str, problems: list[DefinitionProblem]) -> 
     """The editor page with everything its script needs in one JSON block."""
     who, engine = actor(), admin_engine()
     draft = engine.find_draft(kind, def_id, actor=who)
-    live = [
-        d
-        for d in current_engine().list_definitions(actor=who)
-        if d.kind == kind and d.def_id == def_id
-    ]
-    if draft is None and not live:
+    live = _live(kind, def_id)
+    if draft is None and live is None:
         abort(404)
     source = (
         draft.text
@@ -118,10 +120,20 @@ def render_editor(kind: str, def_id: str, problems: list[DefinitionProblem]) -> 
         kind=kind,
         def_id=def_id,
         draft=draft,
-        live=live[-1] if live else None,
+        live=live,
         problems=problems,
         editor=_editor_data(kind, def_id, source, draft, problems),
     )
+
+
+def _live(kind: str, def_id: str) -> DefinitionInfo | None:
+    """The newest deployed version of the definition, if any."""
+    live = [
+        d
+        for d in current_engine().list_definitions(actor=actor())
+        if d.kind == kind and d.def_id == def_id
+    ]
+    return live[-1] if live else None
 
 
 def _editor_data(
@@ -176,7 +188,17 @@ def save_draft(kind: str, def_id: str) -> Response | tuple[Response, int]:
         return conflict_json(exc, body["source"])
     except ConcurrentUpdate as exc:  # two saves at the very same moment
         return json_error(exc.message, 409)
-    return jsonify({"row_version": draft.row_version, "saved_by": draft.saved_by})
+    # The status line above the editor now names this draft, as a reload would.
+    state = render_template(
+        "admin/_draft_state.html", draft=draft, live=_live(kind, def_id)
+    )
+    return jsonify(
+        {
+            "row_version": draft.row_version,
+            "saved_by": draft.saved_by,
+            "draft_state": state,
+        }
+    )
 
 
 @bp.post("/edit/<kind>/<def_id>/check")

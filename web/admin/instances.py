@@ -212,7 +212,7 @@ def migrate() -> Response | str:
             ids, version, actor=actor(), dry_run=bool(request.form.get("dry_run"))
         )
     except (InvalidInput, NotFound) as exc:  # back to the page the move was asked on
-        flash(gettext("Nothing was moved: %(reason)s", reason=exc.message), "error")
+        flash(gettext("Nothing was moved: %(reason)s", reason=explain(exc)), "error")
         return redirect(next_url(url_for("admin.instances")))
     return render_template(
         "admin/migrated.html",

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine import InvalidInput, Role
 from web import current_engine
 from web.admin._blueprint import actor, admin_engine, bp
+from web.refusals import explain
 
 ROLES = tuple(r.value for r in Role)
 
@@ -32,7 +33,7 @@ def render_users(error: InvalidInput | None = None, form: str = "") -> str:
         groups=engine.list_groups(),
         roles=ROLES,
         flagged=admin_engine().list_flagged_tasks(actor=who),
-        error=error.message if error else None,
+        error=explain(error) if error else None,
         refused=form,
         kept=request.form if error else {},
     )
@@ -56,6 +57,7 @@ def create_user() -> Response | tuple[str, int]:
             groups=form.getlist("groups"),
             role=_role(),
             display_name=form.get("display_name", "").strip(),
+            email=form.get("email", "").strip() or None,
             actor=actor(),
         )
     except InvalidInput as exc:
@@ -83,7 +85,7 @@ def render_user(username: str, error: InvalidInput | None = None) -> str:
         roles=ROLES,
         groups=current_engine().list_groups(),
         own_account=username == actor().username,
-        error=error.message if error else None,
+        error=explain(error) if error else None,
     )
 
 
@@ -128,10 +130,15 @@ def reactivate(username: str) -> Response:
 
 
 @bp.post("/users/<username>/password")
-def reset_password(username: str) -> str:
+def reset_password(username: str) -> str | tuple[str, int]:
     """Set a new password, the given one or a generated one shown only now."""
     given = request.form.get("password", "") or None
-    password = admin_engine().reset_password(username, password=given, actor=actor())
+    try:
+        password = admin_engine().reset_password(
+            username, password=given, actor=actor()
+        )
+    except InvalidInput as exc:  # e.g. too short: the user page says so
+        return render_user(username, exc), 422
     return render_template(
         "admin/password.html", username=username, password=None if given else password
     )

@@ -208,6 +208,7 @@ def test_malformed_task_properties_are_refused_at_deploy(
         ("dueBy", "day 12 of the month 17:00", "day 40 of the month"),
         ("remindBefore", "P1D", "tomorrow"),
         ("escalation", "reassign:director", "shout:director"),
+        ("priority", "10", "high"),
         ("assignTo", "starter", "boss"),
         ("subject", "{{ customer_name }}（{{ amount }}）", "{{ customer_name"),
     ],
@@ -225,5 +226,26 @@ def test_the_panels_property_check_is_the_deploys_own(
 
 
 def test_properties_the_deploy_does_not_check_pass_the_panels_check() -> None:
-    assert support.property_problem("priority", "high") is None
+    assert support.property_problem("smsOutbox", "not checked") is None
     assert support.property_problem("dueInVariable", "not checked") is None
+
+
+@pytest.mark.parametrize("bad", ["high", "-1", "101", "2.5", "+5", "³"])
+def test_a_priority_that_is_not_a_whole_number_from_0_to_100_is_refused_at_deploy(
+    engine: Engine, bad: str
+) -> None:
+    with pytest.raises(DefinitionInvalid) as caught:
+        engine.deploy(review_model(priority=bad), actor=SYSTEM)
+    assert caught.value.reason == (
+        f"property priority={bad!r}: use a whole number from 0 to 100 (higher comes "
+        "first)"
+    )
+    assert caught.value.property_name == "priority"
+
+
+@pytest.mark.parametrize("good", ["0", "100"])
+def test_a_priority_from_0_to_100_is_deployed_and_given_to_the_task(
+    engine: Engine, good: str
+) -> None:
+    start_at(engine, T0, priority=good)
+    assert [t.priority for t in engine.inbox(engine.get_actor("li.na"))] == [int(good)]

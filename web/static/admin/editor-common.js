@@ -140,6 +140,12 @@
         return response.json();
       }).then(function (body) {
         E.data.draft_version = body.row_version;
+        /* The line above the editor names the draft now open, as a reload would
+           (markup rendered and escaped by the server's admin/_draft_state.html). */
+        var state = byId("draft-state");
+        if (state && typeof body.draft_state === "string") {
+          state.innerHTML = body.draft_state;
+        }
         replaceButton.hidden = true;
         E.showConflict(null);
         E.status(E.texts.saved, "ok");
