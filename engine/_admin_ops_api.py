@@ -198,6 +198,7 @@ class OperationsAdminAPI(EngineBase):
                         version,
                         instance.business_key if instance else None,
                         worklist.starter(session, instance) if instance else None,
+                        status=instance.status if instance else InstanceStatus.RUNNING.value,
                     )
                 )
             return found
@@ -210,7 +211,8 @@ class OperationsAdminAPI(EngineBase):
             version = session.get(ProcessVersion, row.process_version_id)
             started = worklist.starter(session, row)
             return [
-                worklist.to_info(task, version, row.business_key, started)
+                worklist.to_info(task, version, row.business_key, started,
+                                 status=row.status)
                 for task in worklist.rows_for(session, [row.id])
             ]
 

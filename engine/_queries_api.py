@@ -219,5 +219,5 @@ def _own_tasks_if_limited(session: Session, row: ProcessInstance, actor: Actor
 def _task_info(session: Session, row: HumanTask, instance: ProcessInstance) -> TaskInfo:
     version = session.get(ProcessVersion, instance.process_version_id)
     return worklist.to_info(row, version, instance.business_key,
-                            worklist.starter(session, instance))
+                            worklist.starter(session, instance), status=instance.status)
 

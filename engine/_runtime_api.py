@@ -167,8 +167,8 @@ class RuntimeAPI(EngineBase):
             with self._tx() as session:
                 # The task is read with (SQLite) or after (PostgreSQL) the instance lock,
                 # so a racer sees the winner's commit and is told TaskNotReady.
-                row, task, active = instances.get_for_task(
-                    session, uuid, actor=actor.username, expected_version=expected_version)
+                row, task, active = instances.get_for_task(session, uuid,
+                                                           actor=actor.username)
                 instance_id = row.id
                 _require_ready(task)
                 if active is False:
@@ -176,7 +176,10 @@ class RuntimeAPI(EngineBase):
                                         "complete tasks")
                 if not identity.can_work_on(actor, task):
                     raise NotAuthorized(f"{actor.username} may not complete this task")
+                # A suspension also moves the version: say why first, then that the
+                # page was stale (only a running request's version can be stale).
                 instances.require_running(row)
+                instances.require_version(row, expected_version)
                 loaded, workflow = instances.open_workflow(session, row, self._script_engine)
                 clean, form_version = self._validate(
                     session, task.form_key, data, actor=actor.username,
@@ -279,4 +282,4 @@ def _task_info(session: Session, row: HumanTask) -> TaskInfo:
     assert instance is not None
     version = session.get(ProcessVersion, instance.process_version_id)
     return worklist.to_info(row, version, instance.business_key,
-                            worklist.starter(session, instance))
+                            worklist.starter(session, instance), status=instance.status)

@@ -120,12 +120,12 @@ def get(session: Session, instance_id: int, *, expected_version: int | None = No
     if found is None:
         raise NotFound(f"no instance {instance_id}", kind="instance", key=str(instance_id))
     row, version = found
-    _hold(session, row, version, lock=lock, expected_version=expected_version)
+    _hold(session, row, version, lock=lock)
+    require_version(row, expected_version)
     return row
 
 
-def get_for_task(session: Session, task_id: UUID, *, actor: str,
-                 expected_version: int | None = None
+def get_for_task(session: Session, task_id: UUID, *, actor: str
                  ) -> tuple[ProcessInstance, HumanTask, bool | None]:
     """Lock the instance a task belongs to; return it with the task read after the lock.
 
@@ -135,7 +135,8 @@ def get_for_task(session: Session, task_id: UUID, *, actor: str,
     IMMEDIATE already holds the database's only write lock, so one statement reads
     everything; PostgreSQL reads the tasks in a second statement after the row lock,
     so a racer sees the winner's commit. The third value is whether ``actor``'s account
-    is active (None when there is no such account: the system).
+    is active (None when there is no such account: the system). The version the
+    caller saw is checked by ``require_version``, after the checks that say more.
     """
     key = {"task_id": str(task_id), "actor": actor}
     tasks: list[tuple[HumanTask, str | None]]
@@ -160,17 +161,21 @@ def get_for_task(session: Session, task_id: UUID, *, actor: str,
     if not found or task is None:
         raise NotFound(f"no task {task_id}", kind="task")
     row, version = found[0][0], found[0][1]
-    _hold(session, row, version, lock=True, expected_version=expected_version)
+    _hold(session, row, version, lock=True)
     worklist.remember_open(session, row.id, [r for r in rows
                                              if r.state == TaskState.READY.value])
     return row, task, active
 
 
 def _hold(session: Session, row: ProcessInstance, version: ProcessVersion, *,
-          lock: bool, expected_version: int | None) -> None:
+          lock: bool) -> None:
     session.info.setdefault(_PINNED, []).append(version)
     if lock:
         session.info.setdefault(_LOCKED, set()).add(row.id)
+
+
+def require_version(row: ProcessInstance, expected_version: int | None) -> None:
+    """Refuse a change made from a page that showed an older version of ``row``."""
     if expected_version is not None and row.row_version != expected_version:
         raise ConcurrentUpdate(
             f"instance {row.id} was changed by someone else; reload and try again")

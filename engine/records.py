@@ -182,9 +182,17 @@ class TaskInfo:
     # Who asked: the instance's starter and their display name (None: not a user).
     started_by: str | None = None
     started_by_name: str | None = None
+    # Its request's status: an open task of a suspended or errored request waits.
+    instance_status: InstanceStatus = InstanceStatus.RUNNING
 
     def label(self, lang: str) -> str:
         return pick(lang, self.title, self.title_en)
+
+    @property
+    def on_hold(self) -> bool:
+        """Whether this open task cannot be worked on now: its request is not running."""
+        return self.state is TaskState.READY and (
+            self.instance_status is not InstanceStatus.RUNNING)
 
     def process_label(self, lang: str) -> str:
         return pick(lang, self.process_name, self.process_name_en)

@@ -27,7 +27,7 @@ from engine import (
 from engine.audit import AuditType
 from engine.errors import InvalidInput
 from engine.models import AppUser, HumanTask, ProcessInstance, ProcessVersion
-from engine.records import Actor, TaskInfo, TaskState
+from engine.records import Actor, InstanceStatus, TaskInfo, TaskState
 from engine.runtime import boundary_timers_due, ready_human_tasks
 
 SORTS = {"due_at", "created_at", "priority", "applicant"}
@@ -174,7 +174,9 @@ def starter(session: Session, instance: ProcessInstance) -> Starter:
 
 
 def to_info(row: HumanTask, version: ProcessVersion | None,
-            business_key: str | None, started: Starter | None = None) -> TaskInfo:
+            business_key: str | None, started: Starter | None = None, *,
+            status: str) -> TaskInfo:
+    """The task as callers see it; ``status`` is its instance's."""
     by, by_name = started or (None, None)
     return TaskInfo(
         id=UUID(row.id), instance_id=row.instance_id, process_id=row.process_id,
@@ -185,7 +187,7 @@ def to_info(row: HumanTask, version: ProcessVersion | None,
         created_at=row.created_at, due_at=row.due_at, priority=row.priority,
         business_key=business_key, completed_by=row.completed_by,
         completed_at=row.completed_at, subject=row.subject, started_by=by,
-        started_by_name=by_name)
+        started_by_name=by_name, instance_status=InstanceStatus(status))
 
 
 def _visible(actor: Actor, scope: str) -> Any:
@@ -201,18 +203,20 @@ def _visible(actor: Actor, scope: str) -> Any:
 
 def inbox_query(actor: Actor, *, scope: str, process_id: str | None, state: str,
                 overdue_before: datetime | None, sort: str, applicant: str | None = None
-                ) -> Select[HumanTask, ProcessVersion, str | None, str, str | None]:
-    """One SELECT for a page of the inbox, each task with its instance's starter.
+                ) -> Select[HumanTask, ProcessVersion, str | None, str, str | None, str]:
+    """One SELECT for a page of the inbox, each task with its instance's starter and status.
 
     ``applicant`` keeps the requests of starters whose user name or display name
-    starts with it ("zhao", "赵").
+    starts with it ("zhao", "赵"). Open tasks of a suspended or errored request are
+    listed after those that can be worked on: the work exists, but waits.
     """
     if scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(sorted(SCOPES))}")
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(sorted(SORTS))}")
     query = (select(HumanTask, ProcessVersion, ProcessInstance.business_key,
-                    ProcessInstance.started_by, AppUser.display_name)
+                    ProcessInstance.started_by, AppUser.display_name,
+                    ProcessInstance.status)
              .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
              .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
              .outerjoin(AppUser, AppUser.username == ProcessInstance.started_by)
@@ -231,7 +235,10 @@ def inbox_query(actor: Actor, *, scope: str, process_id: str | None, state: str,
              "created_at": (HumanTask.created_at.desc(),),
              "priority": (HumanTask.priority.desc(), HumanTask.created_at),
              "applicant": (applicant_name, HumanTask.created_at)}[sort]
-    return query.order_by(*order, HumanTask.id)
+    # Open tasks that wait for an administrator (false sorts before true) go last.
+    waits = ([ProcessInstance.status != InstanceStatus.RUNNING.value]
+             if state == TaskState.READY.value else [])
+    return query.order_by(*waits, *order, HumanTask.id)
 
 
 def inbox(session: Session, actor: Actor, *, scope: str, process_id: str | None,
@@ -240,8 +247,8 @@ def inbox(session: Session, actor: Actor, *, scope: str, process_id: str | None,
     query = inbox_query(actor, scope=scope, process_id=process_id, state=state,
                         overdue_before=overdue_before, sort=sort, applicant=applicant)
     rows = session.execute(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
-    return [to_info(task, version, key, (by, by_name))
-            for task, version, key, by, by_name in rows]
+    return [to_info(task, version, key, (by, by_name), status=status)
+            for task, version, key, by, by_name, status in rows]
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:

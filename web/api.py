@@ -47,7 +47,8 @@ def authenticate() -> Response | None:
 def list_tasks() -> Response:
     """Return one page of the inbox (README, JSON API, for the query string).
 
-    Each task names who started its request: ``started_by`` and ``started_by_name``.
+    Each task names who started its request (``started_by``, ``started_by_name``) and
+    its request's ``instance_status``; those of a suspended or errored request come last.
     """
     args = request.args
     tasks = current_engine().inbox(

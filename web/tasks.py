@@ -146,16 +146,14 @@ def render_task(
     """Render tasks/show.html for ``detail`` with the given field values and errors.
 
     ``refusal`` says why a submission was not taken when no ``conflict`` code does.
-    While the request is suspended or stopped the form stays closed and says why
-    (a suspension also moves the version a lost race is told by: say the reason).
+    While the request is suspended or stopped the form stays closed and says why (the
+    engine says so before it says that a page was stale).
     """
     lang, task, actor = current_language(), detail.task, current_actor()
     spec = load_form(task.form_key)
     errors = errors_in(error, lang) if error else {}
     known = known_fields(detail.history, spec)
     waiting = waiting_reason(detail)
-    if waiting and conflict == "changed":
-        conflict, refusal = "", waiting
     return render_template(
         "tasks/show.html",
         detail=detail,

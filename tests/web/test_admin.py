@@ -368,7 +368,7 @@ def test_retry_with_variables_that_are_not_a_json_object_is_explained_in_place(
     auth.login("web.admin")
     refused = auth.post(f"/admin/instances/{instance.id}/retry", {"changes": "[4]"})
     assert refused.status_code == 422
-    assert 'id="action-error">未做任何改动： 变量须为 JSON 对象' in refused.text
+    assert 'id="action-error">未做任何改动：变量须为 JSON 对象' in refused.text
     assert 'name="changes" class="code" rows="3" spellcheck="false">[4]</textarea>' \
         in refused.text
     assert web_engine.get_instance(instance.id, actor=SYSTEM).status.value == "error"

@@ -78,7 +78,7 @@ def test_a_reason_of_only_spaces_is_asked_for_again_keeping_the_input(
     page = f"/admin/instances/{started}"
     for action in ("suspend", "terminate"):
         assert in_place(auth, f"{page}/{action}", {"reason": "   "}, 400) == (
-            "未做任何改动： 请填写原因（只填空格不算）：原因会记入审计记录。",
+            "未做任何改动：请填写原因（只填空格不算）：原因会记入审计记录。",
             "Nothing was changed: Write a reason (spaces alone are not one): it is kept "
             "in the audit trail.")
         shown = auth.post(f"{page}/{action}", {"reason": "   "}).text
@@ -135,15 +135,15 @@ NOT_JSON = "data is not plain JSON: Out of range float values are not JSON compl
 
 
 @pytest.mark.parametrize(("changes", "said"), [
-    ("{}", ("未做任何改动： 没有要修改的内容：请填写要设置或要删除的变量。",
+    ("{}", ("未做任何改动：没有要修改的内容：请填写要设置或要删除的变量。",
             "Nothing was changed: Nothing to change: give variables to set or to "
             "remove.")),
     ('{"2nd": 1, "_x": 2}', (
-        "未做任何改动： 2nd, _x 不能用作变量名：请使用字母、数字和下划线，"
+        "未做任何改动：2nd, _x 不能用作变量名：请使用字母、数字和下划线，"
         "且不要以下划线或数字开头。",
         "Nothing was changed: 2nd, _x cannot be variable names: use letters, digits "
         "and _, and do not start with _ or a digit.")),
-    ('{"amount": NaN}', (f"未做任何改动： 输入未被接受（{NOT_JSON}）。",
+    ('{"amount": NaN}', (f"未做任何改动：输入未被接受（{NOT_JSON}）。",
                          f"Nothing was changed: This input was not accepted ({NOT_JSON}).")),
 ], ids=["nothing", "bad_names", "not_plain_json"])
 def test_a_refused_data_edit_says_why_above_the_kept_input(

@@ -237,3 +237,20 @@ def test_api_tasks_name_their_applicant_and_filter_and_sort_by_them(
     [task] = only["tasks"]
     detail = client.get(f"/api/tasks/{task['id']}", headers=director).json
     assert detail["task"]["started_by_name"] == "赵敏"
+
+
+def test_api_tasks_carry_their_requests_status_and_list_a_suspended_ones_last(
+    client: FlaskClient, web_engine: Engine, start_sample: Any
+) -> None:
+    held = start_sample("一")
+    running = start_sample("二")
+    web_engine.suspend_instance(held, reason="核对预算", actor=SYSTEM)
+    director = basic("web.director")
+    listed = client.get("/api/tasks?scope=group&sort=created_at", headers=director).json
+    assert [(t["instance_id"], t["instance_status"]) for t in listed["tasks"]] == [
+        (running, "running"), (held, "suspended")]
+    task_id = listed["tasks"][1]["id"]
+    detail = client.get(f"/api/tasks/{task_id}", headers=director).json
+    assert detail["task"]["instance_status"] == "suspended"
+    claim = client.post(f"/api/tasks/{task_id}/claim", json={}, headers=director)
+    assert claim.status_code == 409 and claim.json["error"]["code"] == "instance_not_runnable"

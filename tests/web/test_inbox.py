@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine import SYSTEM, Engine
+from engine import SYSTEM, Engine, ScriptFailed
 
 AuthActions = Any  # the ``auth`` fixture of tests/web/conftest.py
 StartSample = Any  # the ``start_sample`` fixture
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def task_ids(html: str) -> list[str]:
@@ -191,3 +193,66 @@ def test_filter_by_applicant_name_or_user_name(
         by_user, applicants["web.qian"])
     nobody = client.get("/?tab=group&applicant=孙").text
     assert task_ids(nobody) == [] and "没有符合筛选条件的任务" in nobody
+
+
+def rows(html: str) -> dict[str, str]:
+    """Each task row's HTML by task id, in page order."""
+    chunks = html.split('<li class="task')[1:]
+    return {re.search(r'id="task-([0-9a-f-]+)"', c).group(1): c  # type: ignore[union-attr]
+            for c in chunks}
+
+
+def test_a_suspended_requests_task_is_listed_last_with_a_badge_and_no_claim(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, start_sample: StartSample
+) -> None:
+    running = start_sample("一", days_ago=2)
+    held = start_sample("二", days_ago=1)
+    web_engine.suspend_instance(held, reason="核对预算", actor=SYSTEM)
+    director = web_engine.get_actor("web.director")
+    ids = {t.instance_id: str(t.id) for t in web_engine.inbox(director, scope="group")}
+    auth.login("web.director")
+    page = rows(client.get("/?tab=group&sort=created_at").text)
+    assert list(page) == [ids[running], ids[held]]  # newest, yet last: it waits
+    row = page[ids[held]]
+    assert ' on-hold" ' in row and 'data-instance-status="suspended"' in row
+    assert '<span class="badge suspended">已暂停</span>' in row
+    assert '<li class="on-hold-reason">等待管理员恢复此申请。</li>' in row
+    assert f"/tasks/{ids[held]}/claim" not in row and ">认领</button>" not in row
+    assert f"/tasks/{ids[running]}/claim" in page[ids[running]]
+    assert "已暂停" not in page[ids[running]]
+    auth.post("/language", {"lang": "en"})
+    row = rows(client.get("/?tab=group").text)[ids[held]]
+    assert '<span class="badge suspended">Suspended</span>' in row
+    assert "Waits until an administrator resumes the request." in row
+    assert ">Claim</button>" not in row
+
+
+def test_a_claimed_task_of_a_suspended_request_can_still_be_released(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine, started: int
+) -> None:
+    director = web_engine.get_actor("web.director")
+    [task] = web_engine.inbox(director, scope="group")
+    web_engine.claim_task(task.id, actor=director)
+    web_engine.suspend_instance(started, reason="核对预算", actor=SYSTEM)
+    auth.login("web.director")
+    row = rows(client.get("/").text)[str(task.id)]
+    assert '<span class="badge suspended">已暂停</span>' in row
+    assert f"/tasks/{task.id}/unclaim" in row and f"/tasks/{task.id}/claim" not in row
+
+
+def test_a_task_of_a_request_stopped_by_an_error_says_so_in_the_inbox(
+    auth: AuthActions, client: FlaskClient, web_engine: Engine
+) -> None:
+    web_engine.deploy({"divide_review.bpmn": (DATA / "divide_review.bpmn").read_bytes()},
+                      actor=SYSTEM)
+    started = web_engine.start_instance(
+        "divide_review", {"parts": 1}, actor=web_engine.get_actor("web.applicant")).id
+    [task] = [t for t in web_engine.inbox(web_engine.get_actor("web.director"),
+                                          scope="group") if t.instance_id == started]
+    with pytest.raises(ScriptFailed):
+        web_engine.complete_task(task.id, {}, actor=web_engine.get_actor("web.director2"))
+    auth.login("web.director")
+    row = rows(client.get("/?tab=group").text)[str(task.id)]
+    assert '<span class="badge error">出错</span>' in row
+    assert '<li class="on-hold-reason">等待管理员重试此申请。</li>' in row
+    assert f"/tasks/{task.id}/claim" not in row

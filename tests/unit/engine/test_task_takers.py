@@ -8,7 +8,14 @@ from collections.abc import Callable
 import pytest
 from modelkit import chain, process, user_task
 
-from engine import Actor, Engine, InstanceNotRunnable, InvalidInput, NotAuthorized
+from engine import (
+    Actor,
+    ConcurrentUpdate,
+    Engine,
+    InstanceNotRunnable,
+    InvalidInput,
+    NotAuthorized,
+)
 from engine.records import SYSTEM
 
 # No lanes: the lane check lets anyone through, so only the new rule can refuse.
@@ -88,3 +95,27 @@ def test_claim_is_refused_while_the_instance_is_suspended(
         purchase.claim_task(task.id, actor=staff)
     purchase.resume_instance(instance.id, actor=SYSTEM)
     assert purchase.claim_task(task.id, actor=staff).assignee == "zhang.wei"
+
+
+def test_a_late_submission_from_a_stale_page_is_told_the_request_is_suspended_first(
+    purchase: Engine, actor: Callable[[str], Actor]
+) -> None:
+    staff = actor("zhang.wei")
+    instance = purchase.start_instance("two_approver", {}, actor=staff)
+    [task] = purchase.inbox(staff)
+    shown = purchase.get_task(task.id, actor=staff).instance_version
+    purchase.suspend_instance(instance.id, reason="checking the supplier", actor=SYSTEM)
+    data = {"item": "laptop", "amount": "1200.50"}
+    with pytest.raises(InstanceNotRunnable) as caught:
+        purchase.complete_task(task.id, data, actor=staff, expected_version=shown)
+    assert (str(caught.value), caught.value.status, caught.value.action) == (
+        f"instance {instance.id} is suspended", "suspended", "complete")
+    purchase.resume_instance(instance.id, actor=SYSTEM)
+    # Running again, the page is still stale: now that is what the submitter is told.
+    with pytest.raises(ConcurrentUpdate) as stale:
+        purchase.complete_task(task.id, data, actor=staff, expected_version=shown)
+    assert str(stale.value) == (
+        f"instance {instance.id} was changed by someone else; reload and try again")
+    fresh = purchase.get_task(task.id, actor=staff).instance_version
+    after = purchase.complete_task(task.id, data, actor=staff, expected_version=fresh)
+    assert task.bpmn_id not in [s.bpmn_id for s in after.steps]

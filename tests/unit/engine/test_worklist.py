@@ -92,3 +92,37 @@ def test_a_single_tasks_record_names_its_starter_too(
     claimed = engine.claim_task(task.id, actor=supervisor)
     assert (shown.started_by, shown.started_by_name) == ("zhao.min", "赵敏")
     assert (claimed.started_by, claimed.started_by_name) == ("zhao.min", "赵敏")
+
+
+def test_open_tasks_of_a_suspended_request_come_last_with_its_status_in_the_same_select(
+    engine: Engine, requests: dict[str, int]
+) -> None:
+    engine.suspend_instance(requests["system"], reason="核对预算", actor=SYSTEM)
+    supervisor = engine.get_actor("li.na")
+    with statements(engine) as seen:
+        tasks = engine.inbox(supervisor, scope="group", sort="created_at")
+    reads = [s for s in seen if s.startswith("SELECT") and s != "SELECT 1"]
+    assert len(reads) == 1, seen
+    # Newest first, except that the suspended request (the oldest) waits at the end.
+    assert [(t.instance_id, t.instance_status.value, t.on_hold) for t in tasks] == [
+        (requests["zhao.min"], "running", False),
+        (requests["zhang.wei"], "running", False),
+        (requests["system"], "suspended", True),
+    ]
+    engine.resume_instance(requests["system"], actor=SYSTEM)
+    assert [t.instance_id for t in engine.inbox(supervisor, scope="group",
+                                                sort="created_at")] == [
+        requests["system"], requests["zhao.min"], requests["zhang.wei"]]
+
+
+def test_a_single_tasks_record_carries_its_requests_status(
+    engine: Engine, requests: dict[str, int]
+) -> None:
+    supervisor = engine.get_actor("li.na")
+    [task] = [t for t in engine.inbox(supervisor, scope="group")
+              if t.instance_id == requests["zhao.min"]]
+    engine.suspend_instance(requests["zhao.min"], reason="核对预算", actor=SYSTEM)
+    shown = engine.get_task(task.id, actor=supervisor).task
+    assert (shown.instance_status.value, shown.on_hold) == ("suspended", True)
+    [listed] = engine.list_instance_tasks(requests["zhao.min"], actor=SYSTEM)
+    assert listed.instance_status.value == "suspended"
