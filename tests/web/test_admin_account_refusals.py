@@ -58,7 +58,7 @@ def test_refused_new_user_is_explained_in_the_admins_language(
         en: str) -> None:
     auth.login("web.admin")
     assert in_both(auth, "/admin/users", {**NEW_USER, **form}, "new-user-error") == (
-        f"未创建用户： {zh}", f"The user was not created: {en}")
+        f"未创建用户：{zh}", f"The user was not created: {en}")
     names = [u.username for u in web_engine.list_users(actor=SYSTEM)]
     assert "new.person" not in names and "Bad Name" not in names
 
@@ -89,7 +89,7 @@ def test_bad_group_name_is_explained_in_the_admins_language(
     auth.login("web.admin")
     form = {"name": "Bad Name!", "title": "坏组", "title_en": "Bad"}
     assert in_both(auth, "/admin/groups", form, "new-group-error") == (
-        "未保存组： “Bad Name!”不能用作组名：请使用 2 到 64 个小写字母、数字或 _，并以字母开头。",
+        "未保存组：“Bad Name!”不能用作组名：请使用 2 到 64 个小写字母、数字或 _，并以字母开头。",
         "The group was not saved: “Bad Name!” cannot be a group name: use 2 to 64 "
         "lower-case letters, digits or _, starting with a letter.")
     assert "Bad Name!" not in [g.name for g in web_engine.list_groups()]
@@ -100,7 +100,7 @@ def test_short_password_on_reset_is_explained_on_the_user_page(
     auth.login("web.admin")
     url = "/admin/users/web.applicant/password"
     assert in_both(auth, url, {"password": "short"}, "user-error") == (
-        "未做任何改动： 密码太短：至少需要 8 个字符。",
+        "未做任何改动：密码太短：至少需要 8 个字符。",
         "Nothing was changed: The password is too short: use at least 8 characters.")
     assert web_engine.authenticate("web.applicant", "web-test-password")
 
@@ -109,7 +109,7 @@ def test_unknown_group_is_explained_on_the_user_page(auth: AuthActions) -> None:
     auth.login("web.admin")
     url = "/admin/users/web.applicant/groups"
     assert in_both(auth, url, {"groups": "no_such_group"}, "user-error") == (
-        "未做任何改动： 没有名为 no_such_group 的组。",
+        "未做任何改动：没有名为 no_such_group 的组。",
         "Nothing was changed: There is no group named no_such_group.")
 
 
@@ -126,7 +126,7 @@ def test_locking_oneself_out_is_explained_on_the_own_user_page(
     auth.login("web.admin")
     url = f"/admin/users/web.admin/{action}"
     assert in_both(auth, url, data, "user-error") == (
-        f"未做任何改动： {zh}", f"Nothing was changed: {en}")
+        f"未做任何改动：{zh}", f"Nothing was changed: {en}")
 
 
 def test_move_to_a_version_not_deployed_says_nothing_was_moved_and_why(
