@@ -250,6 +250,7 @@ def schedule_expiry(session: Session, row: InboundMessage, *, now: datetime,
 
 
 def expiry_key(message_id: int) -> str:
+    """The expiry job's key (migration 0013 writes the same for older messages)."""
     return f"expire:{message_id}"
 
 
