@@ -46,7 +46,7 @@ _MAX_ATTEMPTS = 8  # the engine's default (SIGNOFF_JOB_MAX_ATTEMPTS)
 
 def upgrade() -> None:
     bind = op.get_bind()
-    queued = set(bind.execute(sa.select(_JOBS.c.key).where(
+    queued: set[str] = set(bind.execute(sa.select(_JOBS.c.key).where(
         _JOBS.c.key.like("expire:%"))).scalars())
     kept = bind.execute(sa.select(_MESSAGES.c.id, _MESSAGES.c.received_at,
                                   _MESSAGES.c.expires_at)
