@@ -64,6 +64,14 @@ def start_and_import(s: Scenario) -> int:
     return iid
 
 
+def allocated(s: Scenario) -> int:
+    """A payout imported from the sample and verified: the confirmations are open."""
+    iid = start_and_import(s)
+    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
+               group=KB)
+    return iid
+
+
 def confirmations(s: Scenario, iid: int) -> list[tuple[str, TaskInfo]]:
     """Each open station confirmation with the maintainer the import named for it."""
     return [(user, t) for user in MAINTAINERS for t in s.tasks_of(iid, user)
@@ -160,9 +168,7 @@ def test_timeline_shows_each_station_decision_and_the_correction(
     scenario: Scenario, clock: time_machine.Traveller
 ) -> None:
     s = scenario
-    iid = start_and_import(s)
-    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
-               group=KB)
+    iid = allocated(s)
     confirm_stations(s, iid, {"S104": "少计1笔"})
     s.complete(iid, "correct_station_amount",
                {"corrected_amount": "3.00", "correction_note": "补计"}, group=KP)
@@ -212,9 +218,7 @@ def test_bad_csv_imports_nothing_and_county_can_send_it_back(
 def test_city_return_and_finance_return(scenario: Scenario,
                                         clock: time_machine.Traveller) -> None:
     s = scenario
-    iid = start_and_import(s)
-    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
-               group=KB)
+    iid = allocated(s)
     confirm_stations(s, iid)
     s.complete(iid, "report_confirmed_amounts", REPORTED, group=KP)
     s.complete(iid, "file_with_marketing", FILED, group=CP)
@@ -371,23 +375,13 @@ def test_stations_and_their_county_see_the_12th_as_the_due_time(
 ) -> None:
     """The confirmation runs in a called process: its tasks carry the day-12 deadline."""
     s = scenario
-    iid = start_and_import(s)
-    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
-               group=KB)
+    iid = allocated(s)
     day_12 = datetime(2026, 11, 12, 10, 0, tzinfo=timezone.utc)  # 18:00 office time
     held = confirmations(s, iid)
     assert sorted(user for user, _task in held) == ["guo.ping"] * 4 + ["hu.bin"] * 8
     assert {t.due_at for _user, t in held} == {day_12}
     confirm_stations(s, iid)
     assert s.task(iid, "report_confirmed_amounts", KP).due_at == day_12
-
-
-def allocated(s: Scenario) -> int:
-    """A payout imported from the sample and verified: the confirmations are open."""
-    iid = start_and_import(s)
-    s.complete(iid, "verify_allocation", {"county_verification_decision": "approve"},
-               group=KB)
-    return iid
 
 
 def test_an_import_naming_an_account_that_is_no_maintainer_is_refused(

@@ -237,17 +237,23 @@ def test_reimbursement_is_structurally_after_the_approved_report(gate: str) -> N
     assert conditions and all('_decision == "approve"' in c for c in conditions)
 
 
+def feedback_overdue(s: Scenario, clock: Any) -> int:
+    """A small visit recorded at T0, a week and a minute later: feedback is overdue."""
+    iid = s.start(P, SMALL, group=AM).id
+    approve(s, iid, gm=False)
+    s.complete(iid, "record_visit", RECORD, group=AM)
+    clock.move_to(T0 + timedelta(days=7, minutes=1))
+    s.engine.fire_due_timers()
+    return iid
+
+
 @pytest.mark.parametrize("handled", [True, False], ids=["handled", "left_open"])
 def test_overdue_feedback_is_escalated_to_the_director(
     scenario: Scenario, handled: bool
 ) -> None:
     s = scenario
     with time_machine.travel(T0, tick=False) as clock:
-        iid = s.start(P, SMALL, group=AM).id
-        approve(s, iid, gm=False)
-        s.complete(iid, "record_visit", RECORD, group=AM)
-        clock.move_to(T0 + timedelta(days=7, minutes=1))
-        s.engine.fire_due_timers()
+        iid = feedback_overdue(s, clock)
         assert "escalate_overdue_feedback" in s.steps(iid)
         escalation: Any = s.data(iid, "escalate_overdue_feedback", DIR)
         assert escalation["feedback_overdue"] is True
@@ -313,11 +319,7 @@ def test_the_feedback_escalation_names_its_period_in_words(scenario: Scenario) -
     """The director reads "7 天" / "7 days", not the stored ISO duration "P7D"."""
     s = scenario
     with time_machine.travel(T0, tick=False) as clock:
-        iid = s.start(P, SMALL, group=AM).id
-        approve(s, iid, gm=False)
-        s.complete(iid, "record_visit", RECORD, group=AM)
-        clock.move_to(T0 + timedelta(days=7, minutes=1))
-        s.engine.fire_due_timers()
+        iid = feedback_overdue(s, clock)
         escalation = s.task(iid, "escalate_overdue_feedback", DIR)
         detail = s.engine.get_task(escalation.id, actor=s.actor(DIR))
     assert detail.data["feedback_period"] == "P7D"
